@@ -1,0 +1,112 @@
+"""The gateway's signed internal identity, and role checks in every service."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+import jwt
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+from pydantic import BaseModel, Field
+
+from crm_common.errors import Forbidden, Unauthorized
+
+IDENTITY_HEADER = "X-Rapport-Identity"
+ISSUER = "rapport-gateway"
+AUDIENCE = "rapport-services"
+ALGORITHM = "HS256"
+
+Role = Literal["admin", "manager", "agent", "partner", "website", "erp", "telephony"]
+ROLES: tuple[str, ...] = ("admin", "manager", "agent", "partner", "website", "erp", "telephony")
+STAFF_ROLES = frozenset({"admin", "manager", "agent"})
+
+
+class Principal(BaseModel):
+    """Who is calling, as the gateway vouches for it."""
+
+    id: str = Field(description="API key id, or customer:<contact id> for a customer token")
+    roles: frozenset[str] = frozenset()
+    contact_id: str | None = Field(default=None, description="Set only for a customer token")
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_customer(self) -> bool:
+        return self.contact_id is not None
+
+    def has_any(self, roles: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
+        return bool(self.roles & frozenset(roles))
+
+
+def sign_identity(principal: Principal, secret: str, ttl_seconds: int = 60) -> str:
+    now = int(time.time())
+    claims: dict[str, object] = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": principal.id,
+        "roles": sorted(principal.roles),
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    if principal.contact_id is not None:
+        claims["cid"] = principal.contact_id
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify_identity(token: str, secret: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "iss", "aud"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("The internal identity has expired.") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("The internal identity is not valid.") from exc
+    roles = claims.get("roles", [])
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise Unauthorized("The internal identity carries malformed roles.")
+    cid = claims.get("cid")
+    return Principal(id=str(claims["sub"]), roles=frozenset(roles), contact_id=cid if cid else None)
+
+
+_identity_scheme = APIKeyHeader(
+    name=IDENTITY_HEADER,
+    scheme_name="InternalIdentity",
+    description="Signed identity added by the gateway; services refuse requests without it.",
+    auto_error=False,
+)
+
+
+def current_principal(
+    request: Request, token: Annotated[str | None, Security(_identity_scheme)] = None
+) -> Principal:
+    """The verified caller; 401 when the gateway's identity is missing or invalid."""
+    if not token:
+        raise Unauthorized("This service is reached only through the gateway's signed identity.")
+    principal = verify_identity(token, request.app.state.settings.internal_secret)
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets through callers holding any of `roles` and answers 403 otherwise."""
+    allowed = frozenset(roles)
+
+    def check(principal: PrincipalDep) -> Principal:
+        if not principal.has_any(allowed):
+            raise Forbidden(f"This operation needs one of the roles: {', '.join(sorted(allowed))}.")
+        return principal
+
+    return check

@@ -1,0 +1,101 @@
+"""Helpers for tests: a real HTTP server in a thread, signed identities, per-test databases."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import Engine, MetaData, create_engine, text
+
+from crm_common.auth import IDENTITY_HEADER, Principal, sign_identity
+from crm_common.broker import free_port
+
+POSTGRES_ENV = "CRM_TEST_POSTGRES_URL"
+
+
+def backends() -> list[str]:
+    """Database backends to test on: SQLite always, PostgreSQL when CRM_TEST_POSTGRES_URL is set."""
+    return ["sqlite", "postgresql"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
+
+
+def postgres_database_url(name: str) -> str:
+    """A fresh, empty PostgreSQL database `name` on the server of CRM_TEST_POSTGRES_URL."""
+    base = os.environ[POSTGRES_ENV].rstrip("/")
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"bad database name {name!r}")
+    server = base.rsplit("/", 1)[0] if base.count("/") > 2 else base
+    server = server.replace("postgresql://", "postgresql+psycopg://")
+    admin = create_engine(server + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{server}/{name}"
+
+
+def database_url(backend: str, name: str, tmp_dir: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_dir}/{name}.db"
+    return postgres_database_url(f"{name}_{os.getpid()}")
+
+
+def truncate_all(engine: Engine, metadata: MetaData) -> None:
+    """Empty every table of `metadata` (between tests sharing one migrated database)."""
+    tables = list(reversed(metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+def identity_headers(
+    secret: str, *roles: str, principal_id: str = "test-key", contact_id: str | None = None
+) -> dict[str, str]:
+    """The header the gateway would add for a caller with `roles`."""
+    principal = Principal(id=principal_id, roles=frozenset(roles), contact_id=contact_id)
+    return {IDENTITY_HEADER: sign_identity(principal, secret)}
+
+
+class LiveServer:
+    """Serves `app` with uvicorn on a free 127.0.0.1 port in a background thread."""
+
+    def __init__(self, app: FastAPI, port: int | None = None) -> None:
+        self.port = port or free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on")
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[LiveServer]:
+    server = LiveServer(app).start()
+    try:
+        yield server
+    finally:
+        server.stop()
