@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -57,7 +57,7 @@ def problem_response(
     title: str,
     detail: str | None = None,
     errors: list[FieldError] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     body = problem_body(
@@ -93,7 +93,9 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
             request, 400, "malformed-json", "Malformed JSON", "The request body is not valid JSON."
         )
     errors = [
-        FieldError(field=_field_path(e.get("loc", ())), message=str(e.get("msg")), code=e.get("type"))
+        FieldError(
+            field=_field_path(e.get("loc", ())), message=str(e.get("msg")), code=e.get("type")
+        )
         for e in raw
     ]
     detail = "; ".join(f"{err.field}: {err.message}" for err in errors[:5])
@@ -181,7 +183,10 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         responses={
-            401: {"description": "Missing or invalid identity", "content": {PROBLEM_MEDIA_TYPE: {}}},
+            401: {
+                "description": "Missing or invalid identity",
+                "content": {PROBLEM_MEDIA_TYPE: {}},
+            },
             403: {"description": "Role not allowed", "content": {PROBLEM_MEDIA_TYPE: {}}},
             422: {"description": "Validation failed", "content": {PROBLEM_MEDIA_TYPE: {}}},
         },

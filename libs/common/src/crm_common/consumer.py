@@ -32,7 +32,7 @@ class ProcessedEventBase(SQLModel):
 def processed_table(base: type[SQLModel]) -> type[ProcessedEventBase]:
     """The service's `processed_events` table, on the service's own metadata."""
 
-    class ProcessedEvent(ProcessedEventBase, base, table=True):  # type: ignore[call-arg,misc]
+    class ProcessedEvent(ProcessedEventBase, base, table=True):  # type: ignore[misc,valid-type]
         __tablename__ = "processed_events"
 
     return ProcessedEvent
@@ -75,7 +75,9 @@ class EventConsumer:
         self.dead_lettered = 0
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"consumer-{self.group_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"consumer-{self.group_id}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -99,7 +101,9 @@ class EventConsumer:
                     self._consumer.commit()
                 backoff = 0.2
             except Exception as exc:  # broker or database away: reconnect and re-read, never skip
-                log.warning("consumer %s failed; retrying in %.1fs: %s", self.group_id, backoff, exc)
+                log.warning(
+                    "consumer %s failed; retrying in %.1fs: %s", self.group_id, backoff, exc
+                )
                 self._close()
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -139,7 +143,9 @@ class EventConsumer:
                 return False
             handler(session, event)
             session.add(
-                self.processed_model(consumer=self.group_id, event_id=event.id, event_type=event.type)
+                self.processed_model(
+                    consumer=self.group_id, event_id=event.id, event_type=event.type
+                )
             )
         self.applied += 1
         return True

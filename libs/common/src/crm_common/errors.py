@@ -85,7 +85,9 @@ class PayloadTooLarge(DomainError):
 class Unprocessable(DomainError):
     status, code, title = 422, "unprocessable", "Unprocessable request"
 
-    def __init__(self, detail: str | None = None, errors: list[FieldError] | None = None, **extra: Any):
+    def __init__(
+        self, detail: str | None = None, errors: list[FieldError] | None = None, **extra: Any
+    ):
         super().__init__(detail, **extra)
         self.errors = errors or []
 

@@ -86,7 +86,7 @@ class IdempotencyRecordBase(SQLModel):
 def idempotency_table(base: type[SQLModel]) -> type[IdempotencyRecordBase]:
     """The service's `idempotency_keys` table, on the service's own metadata."""
 
-    class IdempotencyRecord(IdempotencyRecordBase, base, table=True):  # type: ignore[call-arg,misc]
+    class IdempotencyRecord(IdempotencyRecordBase, base, table=True):  # type: ignore[misc,valid-type]
         __tablename__ = "idempotency_keys"
 
     return IdempotencyRecord
@@ -145,14 +145,19 @@ class Idempotency:
                     response_headers=json.dumps(headers),
                 )
             )
-        return Response(body, status_code=status_code, headers=headers, media_type="application/json")
+        return Response(
+            body, status_code=status_code, headers=headers, media_type="application/json"
+        )
 
 
 def idempotency_dependency(
     model: type[IdempotencyRecordBase],
 ) -> Callable[..., Idempotency]:
     def dependency(
-        request: Request, session: SessionDep, principal: PrincipalDep, key: IdempotencyKeyHeader = None
+        request: Request,
+        session: SessionDep,
+        principal: PrincipalDep,
+        key: IdempotencyKeyHeader = None,
     ) -> Idempotency:
         return Idempotency(session, model, key, principal, request.method, request.url.path)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 from collections.abc import Iterable
@@ -11,6 +12,9 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 log = logging.getLogger("crm.kafka")
+
+# Clients give up connecting after this long, so no loop hangs while the broker is away.
+BOOTSTRAP_TIMEOUT_MS = 2000
 
 # Consumer-group timings that make joins take seconds instead of tens of seconds.
 CONSUMER_TIMINGS = {
@@ -41,6 +45,7 @@ def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
     return KafkaProducer(
         bootstrap_servers=_servers(bootstrap),
         client_id=client_id,
+        bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
         acks="all",
         enable_idempotence=True,
         linger_ms=2,
@@ -59,6 +64,7 @@ def make_consumer(
         bootstrap_servers=_servers(bootstrap),
         group_id=group_id,
         client_id=client_id or group_id,
+        bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=200,
@@ -72,16 +78,18 @@ def make_consumer(
 
 def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = 3) -> None:
     """Create missing topics (a real cluster may also create them by policy)."""
-    admin = KafkaAdminClient(bootstrap_servers=_servers(bootstrap), request_timeout_ms=5000)
+    admin = KafkaAdminClient(
+        bootstrap_servers=_servers(bootstrap),
+        request_timeout_ms=5000,
+        bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+    )
     try:
         existing = set(admin.list_topics())
         missing = [t for t in topics if t not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(
                     [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
                 )
-            except TopicAlreadyExistsError:
-                pass
     finally:
         admin.close()

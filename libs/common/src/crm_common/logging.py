@@ -53,4 +53,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         lg.propagate = True
     # Access lines come from our own middleware, with the request id.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+    # The relay and consumers report broker trouble themselves, once per retry.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)

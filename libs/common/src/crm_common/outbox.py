@@ -2,7 +2,6 @@
 
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ class OutboxRecordBase(SQLModel):
 def outbox_table(base: type[SQLModel]) -> type[OutboxRecordBase]:
     """The service's `outbox` table, on the service's own metadata."""
 
-    class OutboxRecord(OutboxRecordBase, base, table=True):  # type: ignore[call-arg,misc]
+    class OutboxRecord(OutboxRecordBase, base, table=True):  # type: ignore[misc,valid-type]
         __tablename__ = "outbox"
         __table_args__ = (Index("ix_outbox_unpublished", "published_at", "seq"),)
 
@@ -128,7 +127,9 @@ class OutboxRelay:
 
     def start(self) -> None:
         _wakeups[self.model] = self._wakeup
-        self._thread = threading.Thread(target=self._run, name=f"outbox-relay-{self.client_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"outbox-relay-{self.client_id}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -268,4 +269,3 @@ class _Row:
             record.envelope,
             record.created_at,
         )
-

@@ -28,7 +28,8 @@ MAX_LIMIT = 200
 
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 CursorQuery = Annotated[
-    str | None, Query(max_length=512, description="Opaque cursor from the previous page's next_cursor")
+    str | None,
+    Query(max_length=512, description="Opaque cursor from the previous page's next_cursor"),
 ]
 
 
@@ -84,7 +85,9 @@ def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
         raise Unprocessable(
             "The cursor is not one this list returned.",
-            errors=[FieldError(field="query.cursor", message="invalid cursor", code="invalid_cursor")],
+            errors=[
+                FieldError(field="query.cursor", message="invalid cursor", code="invalid_cursor")
+            ],
         ) from exc
 
 

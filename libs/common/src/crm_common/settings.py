@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_INTERNAL_SECRET = "dev-internal-secret-change-me-0000000000"
+DEVELOPMENT_INTERNAL_SECRET = "dev-internal-secret-change-me-0000000000"  # noqa: S105 - refused outside development
 
 Environment = Literal["development", "test", "production"]
 
@@ -38,10 +38,11 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> ServiceSettings:
-        if self.environment == "production":
-            if self.internal_secret == DEVELOPMENT_INTERNAL_SECRET or len(self.internal_secret) < 32:
-                raise ValueError(
-                    "CRM_INTERNAL_SECRET must be set to a random value of at least 32 characters "
-                    "outside development"
-                )
+        if self.environment == "production" and (
+            self.internal_secret == DEVELOPMENT_INTERNAL_SECRET or len(self.internal_secret) < 32
+        ):
+            raise ValueError(
+                "CRM_INTERNAL_SECRET must be set to a random value of at least 32 characters "
+                "outside development"
+            )
         return self

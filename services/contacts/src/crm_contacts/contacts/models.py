@@ -1,0 +1,71 @@
+"""Tables of contacts and their contact points (emails, phones) and tags."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index
+from sqlmodel import Field
+
+from crm_common.db import UTCDateTime, new_id, utcnow
+from crm_contacts.db import ContactsBase
+
+
+class Contact(ContactsBase, table=True):
+    """A person or an organisation; a merged contact keeps only a pointer to its survivor."""
+
+    __tablename__ = "contacts"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    kind: str = Field(max_length=20)
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    organization_name: str | None = Field(default=None, max_length=200)
+    organization_id: uuid.UUID | None = Field(default=None, foreign_key="contacts.id", index=True)
+    # Lower-cased names for case-insensitive search that behaves alike on SQLite and PostgreSQL.
+    search_name: str = Field(default="", max_length=620)
+    owner_id: str | None = Field(default=None, max_length=200, index=True)
+    lifecycle_stage: str = Field(default="lead", max_length=20)
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    rating: int | None = Field(default=None)
+    staff_comments: str | None = Field(default=None, max_length=2000)
+    version: int = Field(default=1)
+    merged_into_id: uuid.UUID | None = Field(default=None, index=True)
+    merged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ContactEmail(ContactsBase, table=True):
+    """An email address of a contact, lower-cased; indexed for matching and lookups."""
+
+    __tablename__ = "contact_emails"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    contact_id: uuid.UUID = Field(foreign_key="contacts.id", index=True)
+    address: str = Field(max_length=320, index=True)
+    label: str | None = Field(default=None, max_length=50)
+    position: int = Field(default=0)
+
+
+class ContactPhone(ContactsBase, table=True):
+    """A phone number of a contact in E.164; indexed for the caller-ID lookup."""
+
+    __tablename__ = "contact_phones"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    contact_id: uuid.UUID = Field(foreign_key="contacts.id", index=True)
+    e164: str = Field(max_length=20, index=True)
+    label: str | None = Field(default=None, max_length=50)
+    position: int = Field(default=0)
+
+
+class ContactTag(ContactsBase, table=True):
+    """A tag of a contact, in a table of its own so that filtering by tag uses an index."""
+
+    __tablename__ = "contact_tags"
+    __table_args__ = (Index("ix_contact_tags_tag_contact_id", "tag", "contact_id"),)
+
+    contact_id: uuid.UUID = Field(foreign_key="contacts.id", primary_key=True)
+    tag: str = Field(max_length=64, primary_key=True)
+    position: int = Field(default=0)

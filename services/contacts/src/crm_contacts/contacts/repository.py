@@ -1,0 +1,249 @@
+"""Every query on contacts and their contact points and tags."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, exists, or_, update
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from crm_common.pagination import SortKey
+from crm_contacts.contacts.models import Contact, ContactEmail, ContactPhone, ContactTag
+from crm_contacts.paging import Paged, page
+
+CANDIDATE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    """Filters of the contact list; `q_digits` is set when the search text looks like a number."""
+
+    q: str | None = None
+    q_digits: str | None = None
+    tag: str | None = None
+    owner_id: str | None = None
+    lifecycle_stage: str | None = None
+
+
+def get(session: Session, contact_id: uuid.UUID, *, for_update: bool = False) -> Contact | None:
+    stmt = select(Contact).where(Contact.id == contact_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def get_many_for_update(session: Session, ids: Sequence[uuid.UUID]) -> list[Contact]:
+    """Lock `ids` in id order, so that two merges of the same pair cannot deadlock."""
+    stmt = select(Contact).where(col(Contact.id).in_(ids)).order_by(col(Contact.id))
+    return list(session.exec(stmt.with_for_update()).all())
+
+
+def emails_of(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[ContactEmail]]:
+    grouped: dict[uuid.UUID, list[ContactEmail]] = defaultdict(list)
+    stmt = (
+        select(ContactEmail)
+        .where(col(ContactEmail.contact_id).in_(list(ids)))
+        .order_by(col(ContactEmail.contact_id), col(ContactEmail.position))
+    )
+    for row in session.exec(stmt):
+        grouped[row.contact_id].append(row)
+    return grouped
+
+
+def phones_of(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[ContactPhone]]:
+    grouped: dict[uuid.UUID, list[ContactPhone]] = defaultdict(list)
+    stmt = (
+        select(ContactPhone)
+        .where(col(ContactPhone.contact_id).in_(list(ids)))
+        .order_by(col(ContactPhone.contact_id), col(ContactPhone.position))
+    )
+    for row in session.exec(stmt):
+        grouped[row.contact_id].append(row)
+    return grouped
+
+
+def tags_of(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    grouped: dict[uuid.UUID, list[str]] = defaultdict(list)
+    stmt = (
+        select(ContactTag)
+        .where(col(ContactTag.contact_id).in_(list(ids)))
+        .order_by(col(ContactTag.contact_id), col(ContactTag.position))
+    )
+    for row in session.exec(stmt):
+        grouped[row.contact_id].append(row.tag)
+    return grouped
+
+
+def replace_emails(
+    session: Session, contact_id: uuid.UUID, emails: Sequence[tuple[str, str | None]]
+) -> None:
+    session.exec(delete(ContactEmail).where(col(ContactEmail.contact_id) == contact_id))
+    for position, (address, label) in enumerate(emails):
+        session.add(
+            ContactEmail(contact_id=contact_id, address=address, label=label, position=position)
+        )
+
+
+def replace_phones(
+    session: Session, contact_id: uuid.UUID, phones: Sequence[tuple[str, str | None]]
+) -> None:
+    session.exec(delete(ContactPhone).where(col(ContactPhone.contact_id) == contact_id))
+    for position, (e164, label) in enumerate(phones):
+        session.add(ContactPhone(contact_id=contact_id, e164=e164, label=label, position=position))
+
+
+def replace_tags(session: Session, contact_id: uuid.UUID, tags: Sequence[str]) -> None:
+    session.exec(delete(ContactTag).where(col(ContactTag.contact_id) == contact_id))
+    for position, tag in enumerate(tags):
+        session.add(ContactTag(contact_id=contact_id, tag=tag, position=position))
+
+
+def first_active_by_phone(session: Session, e164: str) -> Contact | None:
+    """The oldest active contact with the number `e164` (an indexed equality match)."""
+    stmt = (
+        select(Contact)
+        .join(ContactPhone, col(ContactPhone.contact_id) == col(Contact.id))
+        .where(col(ContactPhone.e164) == e164, col(Contact.merged_into_id).is_(None))
+        .order_by(col(Contact.id))
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
+def _list_statement(filters: ContactFilters) -> SelectOfScalar[Contact]:
+    stmt = select(Contact).where(col(Contact.merged_into_id).is_(None))
+    if filters.owner_id is not None:
+        stmt = stmt.where(col(Contact.owner_id) == filters.owner_id)
+    if filters.lifecycle_stage is not None:
+        stmt = stmt.where(col(Contact.lifecycle_stage) == filters.lifecycle_stage)
+    if filters.tag is not None:
+        stmt = stmt.where(
+            exists().where(
+                col(ContactTag.contact_id) == col(Contact.id), col(ContactTag.tag) == filters.tag
+            )
+        )
+    if filters.q is not None:
+        needle = filters.q.lower()
+        matches = [
+            col(Contact.search_name).contains(needle, autoescape=True),
+            exists().where(
+                col(ContactEmail.contact_id) == col(Contact.id),
+                col(ContactEmail.address).contains(needle, autoescape=True),
+            ),
+        ]
+        if filters.q_digits:
+            matches.append(
+                exists().where(
+                    col(ContactPhone.contact_id) == col(Contact.id),
+                    col(ContactPhone.e164).contains(filters.q_digits, autoescape=True),
+                )
+            )
+        stmt = stmt.where(or_(*matches))
+    return stmt
+
+
+def list_page(
+    session: Session, filters: ContactFilters, limit: int, cursor: str | None
+) -> Paged[Contact]:
+    """Active contacts matching `filters`, in id (creation) order."""
+    return page(session, _list_statement(filters), [SortKey(col(Contact.id))], limit, cursor)
+
+
+def get_many(session: Session, ids: Iterable[uuid.UUID]) -> list[Contact]:
+    stmt = select(Contact).where(col(Contact.id).in_(list(ids))).order_by(col(Contact.id))
+    return list(session.exec(stmt).all())
+
+
+def ids_sharing_emails(
+    session: Session, addresses: Sequence[str], exclude: uuid.UUID
+) -> set[uuid.UUID]:
+    if not addresses:
+        return set()
+    stmt = (
+        select(ContactEmail.contact_id)
+        .join(Contact, col(Contact.id) == col(ContactEmail.contact_id))
+        .where(
+            col(ContactEmail.address).in_(addresses),
+            col(ContactEmail.contact_id) != exclude,
+            col(Contact.merged_into_id).is_(None),
+        )
+        .limit(CANDIDATE_LIMIT)
+    )
+    return set(session.exec(stmt).all())
+
+
+def ids_sharing_phones(
+    session: Session, numbers: Sequence[str], exclude: uuid.UUID
+) -> set[uuid.UUID]:
+    if not numbers:
+        return set()
+    stmt = (
+        select(ContactPhone.contact_id)
+        .join(Contact, col(Contact.id) == col(ContactPhone.contact_id))
+        .where(
+            col(ContactPhone.e164).in_(numbers),
+            col(ContactPhone.contact_id) != exclude,
+            col(Contact.merged_into_id).is_(None),
+        )
+        .limit(CANDIDATE_LIMIT)
+    )
+    return set(session.exec(stmt).all())
+
+
+def ids_in_same_organization(session: Session, contact: Contact) -> set[uuid.UUID]:
+    """Other active people of the same organisation (by id, or by the same name)."""
+    same = []
+    if contact.organization_id is not None:
+        same.append(col(Contact.organization_id) == contact.organization_id)
+    if contact.organization_name:
+        same.append(col(Contact.organization_name) == contact.organization_name)
+    if not same:
+        return set()
+    stmt = (
+        select(Contact.id)
+        .where(
+            or_(*same),
+            col(Contact.kind) == "person",
+            col(Contact.id) != contact.id,
+            col(Contact.merged_into_id).is_(None),
+        )
+        .limit(CANDIDATE_LIMIT)
+    )
+    return set(session.exec(stmt).all())
+
+
+def organization_ids_named_like(session: Session, contact: Contact, prefix: str) -> set[uuid.UUID]:
+    """Other active organisations whose lower-cased names start with `prefix`."""
+    stmt = (
+        select(Contact.id)
+        .where(
+            col(Contact.kind) == "organization",
+            col(Contact.search_name).startswith(prefix, autoescape=True),
+            col(Contact.id) != contact.id,
+            col(Contact.merged_into_id).is_(None),
+        )
+        .limit(CANDIDATE_LIMIT)
+    )
+    return set(session.exec(stmt).all())
+
+
+def members_of(session: Session, organization_id: uuid.UUID) -> list[Contact]:
+    stmt = select(Contact).where(
+        col(Contact.organization_id) == organization_id, col(Contact.merged_into_id).is_(None)
+    )
+    return list(session.exec(stmt.with_for_update()).all())
+
+
+def redirect_merged(session: Session, old: uuid.UUID, new: uuid.UUID) -> None:
+    """Contacts merged earlier into `old` now point at `new`, so every 410 names the final survivor."""
+    session.exec(
+        update(Contact).where(col(Contact.merged_into_id) == old).values(merged_into_id=new)
+    )
+
+
+def delete_points(session: Session, contact_id: uuid.UUID) -> None:
+    session.exec(delete(ContactEmail).where(col(ContactEmail.contact_id) == contact_id))
+    session.exec(delete(ContactPhone).where(col(ContactPhone.contact_id) == contact_id))
+    session.exec(delete(ContactTag).where(col(ContactTag.contact_id) == contact_id))

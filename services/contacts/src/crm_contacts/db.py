@@ -1,0 +1,17 @@
+"""The contacts service's own metadata, with its outbox, idempotency and processed-event tables."""
+
+from sqlmodel import SQLModel
+
+from crm_common.consumer import processed_table
+from crm_common.db import new_registry
+from crm_common.http import idempotency_table
+from crm_common.outbox import outbox_table
+
+
+class ContactsBase(SQLModel, registry=new_registry()):
+    """Base of every table of the contacts service (never the global `SQLModel.metadata`)."""
+
+
+Outbox = outbox_table(ContactsBase)
+IdempotencyRecord = idempotency_table(ContactsBase)
+ProcessedEvent = processed_table(ContactsBase)

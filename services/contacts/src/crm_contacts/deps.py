@@ -1,0 +1,64 @@
+"""Route dependencies and response helpers shared by the routers of this service."""
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from pydantic import BaseModel
+
+from crm_common.auth import Principal, require_roles
+from crm_common.errors import PROBLEM_MEDIA_TYPE
+from crm_common.http import Idempotency, idempotency_dependency
+from crm_contacts.db import IdempotencyRecord
+
+CONTACT_ROLES = ("admin", "manager", "agent", "partner")
+STAFF_ROLES = ("admin", "manager", "agent")
+
+ContactsCaller = Annotated[Principal, Depends(require_roles(*CONTACT_ROLES))]
+StaffCaller = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency_dependency(IdempotencyRecord))]
+
+
+def default_region(request: Request) -> str:
+    """The region in which phone numbers without a country code are read."""
+    return str(request.app.state.settings.default_region)
+
+
+RegionDep = Annotated[str, Depends(default_region)]
+
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+
+_PROBLEM_DESCRIPTIONS = {
+    400: "Malformed JSON",
+    404: "Not found",
+    409: "Conflict",
+    410: "Merged into another contact; `survivor_id` names it",
+    412: "The If-Match ETag is stale",
+    422: "Validation failed",
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries for problem+json answers with the given status codes."""
+    return {
+        code: {
+            "description": _PROBLEM_DESCRIPTIONS[code],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+        }
+        for code in codes
+    }
+
+
+def etag_header(description: str = "The resource's current version") -> dict[str, Any]:
+    return {"ETag": {"description": description, "schema": {"type": "string"}}}
+
+
+def json_response(
+    model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """`model` serialised as its own class (so that fields it lacks are absent, not null)."""
+    return Response(
+        model.model_dump_json(),
+        status_code=status_code,
+        headers=headers,
+        media_type="application/json",
+    )
