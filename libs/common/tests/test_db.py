@@ -70,7 +70,7 @@ def test_concurrent_read_then_write_transactions_all_commit(engine: Engine) -> N
 def _names(
     engine: Engine, cursor: str | None, limit: int, descending: bool
 ) -> tuple[list[str], str | None]:
-    keys = [SortKey(Thing.created_at, descending), SortKey(Thing.id, descending)]  # type: ignore[arg-type]
+    keys = [SortKey(Thing.created_at, descending), SortKey(Thing.id, descending)]
     with transaction(engine, write=False) as session:
         rows, next_cursor = keyset_page(session, select(Thing), keys, limit, cursor)
         return [r.name for r in rows], next_cursor
@@ -107,7 +107,7 @@ def test_keyset_pages_return_every_row_once_while_rows_are_added(
 
 
 def test_a_cursor_that_was_not_issued_is_a_422() -> None:
-    keys = [SortKey(Thing.id)]  # type: ignore[arg-type]
+    keys = [SortKey(Thing.id)]
     for bad in ("not-base64!", "W10", "WzEsMl0", "eyJhIjoxfQ"):
         with pytest.raises(Unprocessable) as info:
             decode_cursor(bad, keys)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI, Request
@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crm_common.db import make_engine, ping
@@ -158,8 +159,15 @@ def create_service_app(
     workers: Callable[[FastAPI], Sequence[Worker]] | None = None,
     version: str = "1.0.0",
     check_broker: bool = True,
+    readiness: Callable[[FastAPI], Awaitable[dict[str, str]]] | None = None,
+    extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    openapi_url: str | None = "/openapi.json",
 ) -> FastAPI:
-    """A service app: engine and workers live as long as the app; every error is problem+json."""
+    """A service app: engine and workers live as long as the app; every error is problem+json.
+
+    `readiness` adds checks to /readyz (each value "ok" or a reason); `extra_lifespan` wraps the
+    app's lifetime after the engine exists (the gateway's HTTP client and bootstrap key).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -171,7 +179,11 @@ def create_service_app(
             worker.start()
         log.info("started", extra={"path": settings.database_url.split("@")[-1]})
         try:
-            yield
+            if extra_lifespan is None:
+                yield
+            else:
+                async with extra_lifespan(app):
+                    yield
         finally:
             for worker in reversed(running):
                 worker.stop()
@@ -182,6 +194,7 @@ def create_service_app(
         description=description,
         version=version,
         lifespan=lifespan,
+        openapi_url=openapi_url,
         responses={
             401: {
                 "description": "Missing or invalid identity",
@@ -205,16 +218,18 @@ def create_service_app(
         return {"status": "ok", "service": settings.service_name}
 
     @app.get("/readyz", include_in_schema=False)
-    def readyz() -> JSONResponse:
+    async def readyz() -> JSONResponse:
         checks: dict[str, str] = {}
         try:
-            ping(app.state.engine)
+            await run_in_threadpool(ping, app.state.engine)
             checks["database"] = "ok"
         except Exception as exc:  # readiness reports any failure as unready
             checks["database"] = f"unavailable: {type(exc).__name__}"
         if check_broker:
-            reachable = broker_reachable(settings.kafka_bootstrap_servers)
+            reachable = await run_in_threadpool(broker_reachable, settings.kafka_bootstrap_servers)
             checks["broker"] = "ok" if reachable else "unavailable"
+        if readiness is not None:
+            checks.update(await readiness(app))
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ready" if ready else "unready", "checks": checks},

@@ -99,6 +99,9 @@ class IdempotencyKeyReused(Unprocessable):
 class ServiceUnavailable(DomainError):
     status, code, title = 503, "service-unavailable", "Service unavailable"
 
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"} if self.status == 503 else {}
+
 
 def problem_type(code: str) -> str:
     return PROBLEM_BASE + code

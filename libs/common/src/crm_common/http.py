@@ -5,7 +5,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -152,8 +152,8 @@ class Idempotency:
 
 def idempotency_dependency(
     model: type[IdempotencyRecordBase],
-) -> Callable[..., Idempotency]:
-    def dependency(
+) -> Callable[..., Awaitable[Idempotency]]:
+    async def dependency(
         request: Request,
         session: SessionDep,
         principal: PrincipalDep,

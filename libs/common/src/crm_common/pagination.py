@@ -14,7 +14,6 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 from sqlalchemy import and_, or_
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -42,7 +41,9 @@ class Page(BaseModel, Generic[T]):
 
 @dataclass(frozen=True)
 class SortKey:
-    column: InstrumentedAttribute[Any]
+    """A model attribute to order by (as given by sqlmodel's `col()` or the class attribute)."""
+
+    column: Any
     descending: bool = False
 
 
@@ -54,7 +55,7 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
-def _decode_value(raw: Any, column: InstrumentedAttribute[Any]) -> Any:
+def _decode_value(raw: Any, column: Any) -> Any:
     try:
         python_type = column.type.python_type
     except NotImplementedError:  # pragma: no cover - every key column has a python type

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, MetaData, create_engine, text
 
 from crm_common.auth import IDENTITY_HEADER, Principal, sign_identity
-from crm_common.broker import free_port
+from crm_common.broker import free_port, wait_for_port
 
 POSTGRES_ENV = "CRM_TEST_POSTGRES_URL"
 
@@ -101,3 +105,44 @@ def live_server(app: FastAPI) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+class ServiceProcess:
+    """An app factory served by uvicorn in its own process, as in production."""
+
+    def __init__(self, factory: str, env: dict[str, str], log_path: Path, port: int | None = None):
+        self.port = port or free_port()
+        self.factory, self.env, self.log_path = factory, env, log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ServiceProcess:
+        command = [
+            sys.executable, "-m", "uvicorn", "--factory", self.factory, "--host", "127.0.0.1",
+            "--port", str(self.port), "--no-access-log",
+        ]  # fmt: skip
+        with self.log_path.open("ab") as out:
+            self.process = subprocess.Popen(
+                command, env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT
+            )
+        wait_for_port("127.0.0.1", self.port, timeout=30)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> ServiceProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

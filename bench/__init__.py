@@ -1,0 +1,1 @@
+"""`make bench`: Rapport measured against bare references in the same run."""

@@ -1,0 +1,74 @@
+"""The whole system for end-to-end tests: broker, contacts and gateway as real processes."""
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from crm_common.broker import LocalBroker
+from crm_common.migrations import upgrade
+from crm_common.testing import ServiceProcess, database_url
+from crm_contacts.migrate import SERVICE_DIR as CONTACTS_DIR
+from crm_gateway.migrate import SERVICE_DIR as GATEWAY_DIR
+
+
+@dataclass
+class System:
+    broker: LocalBroker
+    contacts: ServiceProcess
+    gateway: ServiceProcess
+    admin_key: str
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return httpx.Client(base_url=self.gateway.url, headers=headers, timeout=30)
+
+    def new_key(self, *roles: str) -> str:
+        with self.client(self.admin_key) as admin:
+            response = admin.post(
+                "/v1/api-keys", json={"name": f"e2e {'+'.join(roles)}", "roles": list(roles)}
+            )
+            assert response.status_code == 201, response.text
+            return str(response.json()["key"])
+
+
+@pytest.fixture(scope="module")
+def system(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    tmp: Path = tmp_path_factory.mktemp(f"e2e-{backend}")
+    contacts_db = database_url(backend, "e2e_contacts", str(tmp))
+    gateway_db = database_url(backend, "e2e_gateway", str(tmp))
+    upgrade(CONTACTS_DIR, contacts_db)
+    upgrade(GATEWAY_DIR, gateway_db)
+    secret = secrets.token_urlsafe(48)
+    admin_key = "rk_e2e_" + secrets.token_urlsafe(32)
+    broker = LocalBroker(log_path=tmp / "broker.log").start()
+    common = {
+        "CRM_ENVIRONMENT": "test",
+        "CRM_INTERNAL_SECRET": secret,
+        "CRM_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "CRM_RELAY_POLL_SECONDS": "0.2",
+    }
+    contacts = ServiceProcess(
+        "crm_contacts.main:create_app",
+        {**common, "CRM_CONTACTS_DATABASE_URL": contacts_db},
+        tmp / "contacts.log",
+    ).start()
+    gateway = ServiceProcess(
+        "crm_gateway.main:create_app",
+        {
+            **common,
+            "CRM_GATEWAY_DATABASE_URL": gateway_db,
+            "CRM_CONTACTS_URL": contacts.url,
+            "CRM_BOOTSTRAP_API_KEY": admin_key,
+        },
+        tmp / "gateway.log",
+    ).start()
+    try:
+        yield System(broker, contacts, gateway, admin_key)
+    finally:
+        gateway.stop()
+        contacts.stop()
+        broker.stop()
