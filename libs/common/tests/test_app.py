@@ -85,7 +85,9 @@ def _count(engine: Engine) -> int:
         return session.exec(select(func.count()).select_from(Thing)).one()
 
 
-ADMIN = identity_headers(SETTINGS_SECRET, "admin")
+def admin() -> dict[str, str]:
+    """Signed per call: an identity lives 60 s, shorter than a full test run."""
+    return identity_headers(SETTINGS_SECRET, "admin")
 
 
 def test_missing_identity_is_401_and_wrong_role_403_as_problems(client: httpx.Client) -> None:
@@ -109,30 +111,30 @@ def test_bad_input_is_a_precise_problem_and_writes_nothing(
     client: httpx.Client, engine: Engine
 ) -> None:
     malformed = client.post(
-        "/v1/things", content=b"{nope", headers={**ADMIN, "content-type": "application/json"}
+        "/v1/things", content=b"{nope", headers={**admin(), "content-type": "application/json"}
     )
     assert (malformed.status_code, malformed.json()["type"]) == (
         400,
         "https://rapport.dev/problems/malformed-json",
     )
-    invalid = client.post("/v1/things", json={"name": "", "extra": 1}, headers=ADMIN)
+    invalid = client.post("/v1/things", json={"name": "", "extra": 1}, headers=admin())
     assert invalid.status_code == 422
     assert {e["field"] for e in invalid.json()["errors"]} == {"body.name", "body.extra"}
     big = client.post(
         "/v1/things",
         content=b"x" * (1024 * 1024 + 1),
-        headers={**ADMIN, "content-type": "application/json"},
+        headers={**admin(), "content-type": "application/json"},
     )
     assert (big.status_code, big.json()["type"]) == (
         413,
         "https://rapport.dev/problems/payload-too-large",
     )
-    bad_id = client.get("/v1/things/not-a-uuid", headers=ADMIN)
+    bad_id = client.get("/v1/things/not-a-uuid", headers=admin())
     assert bad_id.status_code == 422
     assert bad_id.json()["errors"][0]["field"] == "path.thing_id"
-    unknown = client.get(f"/v1/things/{uuid.uuid4()}", headers=ADMIN)
+    unknown = client.get(f"/v1/things/{uuid.uuid4()}", headers=admin())
     assert (unknown.status_code, unknown.json()["title"]) == (404, "Not found")
-    no_route = client.delete("/v1/things", headers=ADMIN)
+    no_route = client.delete("/v1/things", headers=admin())
     assert no_route.status_code == 405
     assert no_route.headers["content-type"] == "application/problem+json"
     assert _count(engine) == 0
@@ -144,7 +146,7 @@ def test_chunked_body_over_the_limit_is_413(client: httpx.Client, engine: Engine
             yield b"x" * 65536
 
     response = client.post(
-        "/v1/things", content=chunks(), headers={**ADMIN, "content-type": "application/json"}
+        "/v1/things", content=chunks(), headers={**admin(), "content-type": "application/json"}
     )
     assert response.status_code == 413
     assert _count(engine) == 0
@@ -153,7 +155,7 @@ def test_chunked_body_over_the_limit_is_413(client: httpx.Client, engine: Engine
 def test_idempotency_key_replays_the_first_response_and_refuses_another_body(
     client: httpx.Client, engine: Engine
 ) -> None:
-    headers = {**ADMIN, "Idempotency-Key": "key-1"}
+    headers = {**admin(), "Idempotency-Key": "key-1"}
     first = client.post("/v1/things", json={"name": "a"}, headers=headers)
     again = client.post("/v1/things", json={"name": "a"}, headers=headers)
     assert first.status_code == again.status_code == 201
@@ -173,7 +175,7 @@ def test_request_id_is_echoed_or_generated(client: httpx.Client) -> None:
     assert given.headers["x-request-id"] == "abc-123"
     generated = client.get("/healthz")
     assert uuid.UUID(generated.headers["x-request-id"])
-    problem = client.get(f"/v1/things/{uuid.uuid4()}", headers={**ADMIN, "X-Request-ID": "r-9"})
+    problem = client.get(f"/v1/things/{uuid.uuid4()}", headers={**admin(), "X-Request-ID": "r-9"})
     assert problem.json()["request_id"] == "r-9"
 
 

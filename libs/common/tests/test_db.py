@@ -1,4 +1,7 @@
+import base64
+import json
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -7,7 +10,7 @@ from sqlmodel import select
 
 from crm_common.db import new_id, transaction
 from crm_common.errors import Unprocessable
-from crm_common.pagination import SortKey, decode_cursor, keyset_page
+from crm_common.pagination import SortKey, decode_cursor, encode_cursor, keyset_page
 
 from .conftest import Thing
 
@@ -112,3 +115,31 @@ def test_a_cursor_that_was_not_issued_is_a_422() -> None:
         with pytest.raises(Unprocessable) as info:
             decode_cursor(bad, keys)
         assert info.value.errors[0].field == "query.cursor"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [None, "0190a1e0-0000-7000-8000-000000000000"],  # null: no row sorts after it
+        ["2026-01-01T00:00:00", "0190a1e0-0000-7000-8000-000000000000"],  # no offset
+        [
+            "0001-01-01T00:00:00+05:00",
+            "0190a1e0-0000-7000-8000-000000000000",
+        ],  # before year 1 in UTC
+        ["2026-01-01T00:00:00+00:00", 5],  # a number where an id belongs
+        ["2026-01-01T00:00:00+00:00", "x"],
+    ],
+)
+def test_a_forged_cursor_is_a_422_not_a_crash(values: list[object]) -> None:
+    keys = [SortKey(Thing.created_at), SortKey(Thing.id)]
+    forged = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    with pytest.raises(Unprocessable):
+        decode_cursor(forged, keys)
+
+
+def test_a_cursor_timestamp_is_read_back_in_utc() -> None:
+    keys = [SortKey(Thing.created_at), SortKey(Thing.id)]
+    cursor = encode_cursor(
+        [datetime(2026, 1, 1, 1, tzinfo=timezone(timedelta(hours=1))), uuid.UUID(int=1)]
+    )
+    assert decode_cursor(cursor, keys)[0] == datetime(2026, 1, 1, tzinfo=UTC)

@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -30,6 +30,10 @@ CursorQuery = Annotated[
     str | None,
     Query(max_length=512, description="Opaque cursor from the previous page's next_cursor"),
 ]
+
+
+Paged = tuple[list[R], str | None]
+"""What `keyset_page` returns: one page of rows and the cursor of the next (None at the end)."""
 
 
 class Page(BaseModel, Generic[T]):
@@ -61,9 +65,12 @@ def _decode_value(raw: Any, column: Any) -> Any:
     except NotImplementedError:  # pragma: no cover - every key column has a python type
         return raw
     if raw is None:
-        return None
+        raise ValueError("a cursor holds no nulls")
     if python_type is datetime:
-        return datetime.fromisoformat(raw)
+        value = datetime.fromisoformat(raw)
+        if value.tzinfo is None:
+            raise ValueError("a cursor's timestamps carry their offset")
+        return value.astimezone(UTC)
     if python_type is uuid.UUID:
         return uuid.UUID(raw)
     if python_type is int:
@@ -83,7 +90,8 @@ def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError("wrong shape")
         return [_decode_value(v, k.column) for v, k in zip(values, keys, strict=True)]
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+    # AttributeError: uuid.UUID(5); OverflowError: a timestamp that leaves the calendar in UTC.
+    except (ValueError, TypeError, AttributeError, OverflowError, binascii.Error) as exc:
         raise Unprocessable(
             "The cursor is not one this list returned.",
             errors=[
@@ -98,7 +106,7 @@ def keyset_page(
     keys: Sequence[SortKey],
     limit: int,
     cursor: str | None,
-) -> tuple[list[R], str | None]:
+) -> Paged[R]:
     """Run `stmt` ordered by `keys` (the last key must be unique) from `cursor`, one page long."""
     if limit < 1:
         raise BadRequest("limit must be at least 1")

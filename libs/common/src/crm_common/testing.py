@@ -19,6 +19,7 @@ from sqlalchemy import Engine, MetaData, create_engine, text
 
 from crm_common.auth import IDENTITY_HEADER, Principal, sign_identity
 from crm_common.broker import free_port, wait_for_port
+from crm_common.migrations import upgrade
 
 POSTGRES_ENV = "CRM_TEST_POSTGRES_URL"
 
@@ -47,6 +48,29 @@ def database_url(backend: str, name: str, tmp_dir: str) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_dir}/{name}.db"
     return postgres_database_url(f"{name}_{os.getpid()}")
+
+
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database `url` names (test runs leave nothing behind); SQLite files go
+    with their temporary directory."""
+    if not url.startswith("postgresql"):
+        return
+    server, name = url.rsplit("/", 1)
+    admin = create_engine(server + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@contextmanager
+def migrated_database(backend: str, name: str, tmp_dir: str, service_dir: Path) -> Iterator[str]:
+    """A new database of `backend` migrated to the head of the service in `service_dir`."""
+    url = database_url(backend, name, tmp_dir)
+    try:
+        upgrade(service_dir, url)
+        yield url
+    finally:
+        drop_database(url)
 
 
 def truncate_all(engine: Engine, metadata: MetaData) -> None:
