@@ -6,8 +6,8 @@ from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 
 from crm_common.auth import Principal, require_roles
-from crm_common.errors import PROBLEM_MEDIA_TYPE
 from crm_common.http import Idempotency, idempotency_dependency
+from crm_common.openapi import problem_responses
 from crm_contacts.db import IdempotencyRecord
 
 CONTACT_ROLES = ("admin", "manager", "agent", "partner")
@@ -18,14 +18,13 @@ StaffCaller = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency_dependency(IdempotencyRecord))]
 
 
-def default_region(request: Request) -> str:
-    """The region in which phone numbers without a country code are read."""
+async def default_region(request: Request) -> str:
+    """The region in which phone numbers without a country code are read (async: no thread hop)."""
     return str(request.app.state.settings.default_region)
 
 
 RegionDep = Annotated[str, Depends(default_region)]
 
-PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
 
 _PROBLEM_DESCRIPTIONS = {
     400: "Malformed JSON",
@@ -35,17 +34,7 @@ _PROBLEM_DESCRIPTIONS = {
     412: "The If-Match ETag is stale",
     422: "Validation failed",
 }
-
-
-def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries for problem+json answers with the given status codes."""
-    return {
-        code: {
-            "description": _PROBLEM_DESCRIPTIONS[code],
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
-        }
-        for code in codes
-    }
+problems = problem_responses(_PROBLEM_DESCRIPTIONS)
 
 
 def etag_header(description: str = "The resource's current version") -> dict[str, Any]:

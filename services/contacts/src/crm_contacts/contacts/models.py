@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index
+from sqlalchemy import JSON, Index, text
 from sqlmodel import Field
 
 from crm_common.db import UTCDateTime, new_id, utcnow
@@ -15,6 +15,15 @@ class Contact(ContactsBase, table=True):
     """A person or an organisation; a merged contact keeps only a pointer to its survivor."""
 
     __tablename__ = "contacts"
+    # Only merged contacts are indexed: queries for active ones (IS NULL) must not be drawn to it.
+    __table_args__ = (
+        Index(
+            "ix_contacts_merged_into_id",
+            "merged_into_id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     kind: str = Field(max_length=20)
@@ -30,7 +39,7 @@ class Contact(ContactsBase, table=True):
     rating: int | None = Field(default=None)
     staff_comments: str | None = Field(default=None, max_length=2000)
     version: int = Field(default=1)
-    merged_into_id: uuid.UUID | None = Field(default=None, index=True)
+    merged_into_id: uuid.UUID | None = Field(default=None)
     merged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

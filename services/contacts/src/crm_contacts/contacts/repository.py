@@ -1,17 +1,17 @@
 """Every query on contacts and their contact points and tags."""
 
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import delete, exists, or_, update
+from sqlalchemy import delete, exists, func, literal_column, null, or_, union_all, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from crm_common.pagination import SortKey
+from crm_common.pagination import Paged, SortKey, keyset_page
 from crm_contacts.contacts.models import Contact, ContactEmail, ContactPhone, ContactTag
-from crm_contacts.paging import Paged, page
 
 CANDIDATE_LIMIT = 200
 
@@ -40,40 +40,78 @@ def get_many_for_update(session: Session, ids: Sequence[uuid.UUID]) -> list[Cont
     return list(session.exec(stmt.with_for_update()).all())
 
 
-def emails_of(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[ContactEmail]]:
-    grouped: dict[uuid.UUID, list[ContactEmail]] = defaultdict(list)
-    stmt = (
-        select(ContactEmail)
-        .where(col(ContactEmail.contact_id).in_(list(ids)))
-        .order_by(col(ContactEmail.contact_id), col(ContactEmail.position))
+@dataclass
+class ContactDetails:
+    """A contact's emails and phones as (value, label) pairs, and its tags, each in their order."""
+
+    emails: list[tuple[str, str | None]] = field(default_factory=list)
+    phones: list[tuple[str, str | None]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+def details_of(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ContactDetails]:
+    """Emails, phones and tags of `ids` in one round trip (UNION ALL of three indexed selects)."""
+    session.flush()
+    details: dict[uuid.UUID, ContactDetails] = {i: ContactDetails() for i in ids}
+    if not ids:
+        return details
+    # Untyped on purpose: SQLAlchemy's typing of five-column selects adds nothing here.
+    parts: list[Any] = [
+        core_select(
+            literal_column("'e'").label("part"),
+            col(ContactEmail.contact_id).label("contact_id"),
+            col(ContactEmail.address).label("value"),
+            col(ContactEmail.label).label("label"),
+            col(ContactEmail.position).label("position"),
+        ).where(col(ContactEmail.contact_id).in_(ids)),
+        core_select(
+            literal_column("'p'"),
+            col(ContactPhone.contact_id),
+            col(ContactPhone.e164),
+            col(ContactPhone.label),
+            col(ContactPhone.position),
+        ).where(col(ContactPhone.contact_id).in_(ids)),
+        core_select(
+            literal_column("'t'"),
+            col(ContactTag.contact_id),
+            col(ContactTag.tag),
+            null(),
+            col(ContactTag.position),
+        ).where(col(ContactTag.contact_id).in_(ids)),
+    ]
+    query = union_all(*parts).order_by("position")
+    for part, contact_id, value, label, _position in session.connection().execute(query):
+        entry = details[contact_id]
+        if part == "e":
+            entry.emails.append((value, label))
+        elif part == "p":
+            entry.phones.append((value, label))
+        else:
+            entry.tags.append(value)
+    return details
+
+
+def add_details(
+    session: Session,
+    contact_id: uuid.UUID,
+    emails: Sequence[tuple[str, str | None]],
+    phones: Sequence[tuple[str, str | None]],
+    tags: Sequence[str],
+) -> None:
+    """The contact points and tags of a new contact (nothing to replace)."""
+    session.add_all(
+        [
+            *(
+                ContactEmail(contact_id=contact_id, address=a, label=label, position=i)
+                for i, (a, label) in enumerate(emails)
+            ),
+            *(
+                ContactPhone(contact_id=contact_id, e164=n, label=label, position=i)
+                for i, (n, label) in enumerate(phones)
+            ),
+            *(ContactTag(contact_id=contact_id, tag=t, position=i) for i, t in enumerate(tags)),
+        ]
     )
-    for row in session.exec(stmt):
-        grouped[row.contact_id].append(row)
-    return grouped
-
-
-def phones_of(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[ContactPhone]]:
-    grouped: dict[uuid.UUID, list[ContactPhone]] = defaultdict(list)
-    stmt = (
-        select(ContactPhone)
-        .where(col(ContactPhone.contact_id).in_(list(ids)))
-        .order_by(col(ContactPhone.contact_id), col(ContactPhone.position))
-    )
-    for row in session.exec(stmt):
-        grouped[row.contact_id].append(row)
-    return grouped
-
-
-def tags_of(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-    grouped: dict[uuid.UUID, list[str]] = defaultdict(list)
-    stmt = (
-        select(ContactTag)
-        .where(col(ContactTag.contact_id).in_(list(ids)))
-        .order_by(col(ContactTag.contact_id), col(ContactTag.position))
-    )
-    for row in session.exec(stmt):
-        grouped[row.contact_id].append(row.tag)
-    return grouped
 
 
 def replace_emails(
@@ -101,15 +139,19 @@ def replace_tags(session: Session, contact_id: uuid.UUID, tags: Sequence[str]) -
 
 
 def first_active_by_phone(session: Session, e164: str) -> Contact | None:
-    """The oldest active contact with the number `e164` (an indexed equality match)."""
-    stmt = (
-        select(Contact)
-        .join(ContactPhone, col(ContactPhone.contact_id) == col(Contact.id))
-        .where(col(ContactPhone.e164) == e164, col(Contact.merged_into_id).is_(None))
-        .order_by(col(Contact.id))
-        .limit(1)
-    )
-    return session.exec(stmt).first()
+    """The oldest active contact with the number `e164`.
+
+    Two indexed steps (phones by number, then contacts by primary key) rather than a join: a plan
+    that cannot go wrong. Joined, PostgreSQL may scan every contact when it lacks statistics (seen
+    on a freshly loaded table: 260 ms instead of well under 1 ms).
+    """
+    owners = session.exec(
+        select(ContactPhone.contact_id).where(col(ContactPhone.e164) == e164).limit(CANDIDATE_LIMIT)
+    ).all()
+    if not owners:
+        return None
+    stmt = select(Contact).where(col(Contact.id).in_(owners), col(Contact.merged_into_id).is_(None))
+    return min(session.exec(stmt).all(), key=lambda c: c.id, default=None)
 
 
 def _list_statement(filters: ContactFilters) -> SelectOfScalar[Contact]:
@@ -148,27 +190,27 @@ def list_page(
     session: Session, filters: ContactFilters, limit: int, cursor: str | None
 ) -> Paged[Contact]:
     """Active contacts matching `filters`, in id (creation) order."""
-    return page(session, _list_statement(filters), [SortKey(col(Contact.id))], limit, cursor)
+    return keyset_page(session, _list_statement(filters), [SortKey(col(Contact.id))], limit, cursor)
 
 
-def get_many(session: Session, ids: Iterable[uuid.UUID]) -> list[Contact]:
-    stmt = select(Contact).where(col(Contact.id).in_(list(ids))).order_by(col(Contact.id))
+def get_many_active(session: Session, ids: Iterable[uuid.UUID]) -> list[Contact]:
+    stmt = (
+        select(Contact)
+        .where(col(Contact.id).in_(list(ids)), col(Contact.merged_into_id).is_(None))
+        .order_by(col(Contact.id))
+    )
     return list(session.exec(stmt).all())
 
 
 def ids_sharing_emails(
     session: Session, addresses: Sequence[str], exclude: uuid.UUID
 ) -> set[uuid.UUID]:
+    """Contacts (merged ones too; callers filter) with any of `addresses`."""
     if not addresses:
         return set()
     stmt = (
         select(ContactEmail.contact_id)
-        .join(Contact, col(Contact.id) == col(ContactEmail.contact_id))
-        .where(
-            col(ContactEmail.address).in_(addresses),
-            col(ContactEmail.contact_id) != exclude,
-            col(Contact.merged_into_id).is_(None),
-        )
+        .where(col(ContactEmail.address).in_(addresses), col(ContactEmail.contact_id) != exclude)
         .limit(CANDIDATE_LIMIT)
     )
     return set(session.exec(stmt).all())
@@ -177,16 +219,12 @@ def ids_sharing_emails(
 def ids_sharing_phones(
     session: Session, numbers: Sequence[str], exclude: uuid.UUID
 ) -> set[uuid.UUID]:
+    """Contacts (merged ones too; callers filter) with any of the E.164 `numbers`."""
     if not numbers:
         return set()
     stmt = (
         select(ContactPhone.contact_id)
-        .join(Contact, col(Contact.id) == col(ContactPhone.contact_id))
-        .where(
-            col(ContactPhone.e164).in_(numbers),
-            col(ContactPhone.contact_id) != exclude,
-            col(Contact.merged_into_id).is_(None),
-        )
+        .where(col(ContactPhone.e164).in_(numbers), col(ContactPhone.contact_id) != exclude)
         .limit(CANDIDATE_LIMIT)
     )
     return set(session.exec(stmt).all())
@@ -198,7 +236,7 @@ def ids_in_same_organization(session: Session, contact: Contact) -> set[uuid.UUI
     if contact.organization_id is not None:
         same.append(col(Contact.organization_id) == contact.organization_id)
     if contact.organization_name:
-        same.append(col(Contact.organization_name) == contact.organization_name)
+        same.append(func.lower(col(Contact.organization_name)) == contact.organization_name.lower())
     if not same:
         return set()
     stmt = (
@@ -230,8 +268,12 @@ def organization_ids_named_like(session: Session, contact: Contact, prefix: str)
 
 
 def members_of(session: Session, organization_id: uuid.UUID) -> list[Contact]:
-    stmt = select(Contact).where(
-        col(Contact.organization_id) == organization_id, col(Contact.merged_into_id).is_(None)
+    stmt = (
+        select(Contact)
+        .where(
+            col(Contact.organization_id) == organization_id, col(Contact.merged_into_id).is_(None)
+        )
+        .order_by(col(Contact.id))
     )
     return list(session.exec(stmt.with_for_update()).all())
 

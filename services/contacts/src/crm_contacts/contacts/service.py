@@ -12,6 +12,7 @@ from crm_common.errors import FieldError
 from crm_common.events.contacts import ContactCreated, ContactSnapshot, ContactUpdated
 from crm_common.http import check_if_match
 from crm_common.outbox import add_event
+from crm_common.pagination import Paged
 from crm_contacts.contacts import repository
 from crm_contacts.contacts.errors import (
     ContactMerged,
@@ -39,7 +40,6 @@ from crm_contacts.contacts.schemas import (
     PhoneRead,
 )
 from crm_contacts.db import Outbox
-from crm_contacts.paging import Paged
 
 SOURCE = "contacts"
 Point = tuple[str, str | None]
@@ -73,18 +73,9 @@ def require_active(session: Session, contact_id: uuid.UUID, *, for_update: bool 
 
 
 def to_reads(session: Session, contacts: Sequence[Contact]) -> list[ContactRead]:
-    ids = [c.id for c in contacts]
-    emails = repository.emails_of(session, ids)
-    phones = repository.phones_of(session, ids)
-    tags = repository.tags_of(session, ids)
+    details = repository.details_of(session, [c.id for c in contacts])
     return [
-        _read(
-            c,
-            [(e.address, e.label) for e in emails.get(c.id, [])],
-            [(p.e164, p.label) for p in phones.get(c.id, [])],
-            tags.get(c.id, []),
-        )
-        for c in contacts
+        _read(c, details[c.id].emails, details[c.id].phones, details[c.id].tags) for c in contacts
     ]
 
 
@@ -92,10 +83,12 @@ def to_read(session: Session, contact: Contact) -> ContactRead:
     return to_reads(session, [contact])[0]
 
 
-def _read(contact: Contact, emails: list[Point], phones: list[Point], tags: list[str]) -> ContactRead:
+def _read(
+    contact: Contact, emails: list[Point], phones: list[Point], tags: list[str]
+) -> ContactRead:
     return ContactRead(
         id=contact.id,
-        kind=contact.kind,  # type: ignore[arg-type]
+        kind=contact.kind,
         first_name=contact.first_name,
         last_name=contact.last_name,
         organization_name=contact.organization_name,
@@ -103,7 +96,7 @@ def _read(contact: Contact, emails: list[Point], phones: list[Point], tags: list
         emails=[EmailRead(address=a, label=label) for a, label in emails],
         phones=[PhoneRead(number=n, label=label) for n, label in phones],
         owner_id=contact.owner_id,
-        lifecycle_stage=contact.lifecycle_stage,  # type: ignore[arg-type]
+        lifecycle_stage=contact.lifecycle_stage,
         tags=list(tags),
         attributes=contact.attributes,
         rating=contact.rating,
@@ -179,13 +172,11 @@ def create_contact(
     _check_state(session, None, state, errors, check_organization=True)
     if errors:
         raise InvalidContact(errors)
-    contact = Contact(**state, search_name=search_name(state))
+    now = utcnow()
+    contact = Contact(**state, search_name=search_name(state), created_at=now, updated_at=now)
     session.add(contact)
-    session.flush()
     tags = dedupe(data.tags)
-    repository.replace_emails(session, contact.id, emails)
-    repository.replace_phones(session, contact.id, phones)
-    repository.replace_tags(session, contact.id, tags)
+    repository.add_details(session, contact.id, emails, phones, tags)
     read = _read(contact, emails, phones, tags)
     add_event(
         session, Outbox, ContactCreated(contact=snapshot(read)), source=SOURCE, subject=str(read.id)
@@ -206,8 +197,8 @@ def update_contact(
     check_if_match(if_match, contact.version)
     sent = data.model_fields_set
     errors = _staff_only_errors(sent, principal)
-    emails = normalize_emails(data.emails, errors) if "emails" in sent else None
-    phones = normalize_phones(data.phones, region, errors) if "phones" in sent else None
+    emails = normalize_emails(data.emails, errors) if data.emails is not None else None
+    phones = normalize_phones(data.phones, region, errors) if data.phones is not None else None
     changes = data.model_dump(include=set(_SCALARS) & sent)
     state = {field: changes.get(field, getattr(contact, field)) for field in _SCALARS}
     _check_state(
@@ -226,7 +217,7 @@ def update_contact(
     if phones is not None and phones != [(p.number, p.label) for p in current.phones]:
         repository.replace_phones(session, contact.id, phones)
         changed.append("phones")
-    if "tags" in sent and (tags := dedupe(data.tags)) != current.tags:
+    if data.tags is not None and (tags := dedupe(data.tags)) != current.tags:
         repository.replace_tags(session, contact.id, tags)
         changed.append("tags")
     if not changed:
@@ -280,7 +271,9 @@ def normalize_emails(emails: Sequence[EmailIn], errors: list[FieldError]) -> lis
     return result
 
 
-def normalize_phones(phones: Sequence[PhoneIn], region: str, errors: list[FieldError]) -> list[Point]:
+def normalize_phones(
+    phones: Sequence[PhoneIn], region: str, errors: list[FieldError]
+) -> list[Point]:
     """Numbers in E.164, each once (the first label wins)."""
     result: list[Point] = []
     seen: set[str] = set()
@@ -362,4 +355,3 @@ def _check_state(
                     code="unknown_organization",
                 )
             )
-

@@ -5,9 +5,8 @@ import uuid
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from crm_common.pagination import SortKey
+from crm_common.pagination import Paged, SortKey, keyset_page
 from crm_contacts.interactions.models import Interaction
-from crm_contacts.paging import Paged, page
 
 
 def timeline_page(
@@ -19,7 +18,7 @@ def timeline_page(
         SortKey(col(Interaction.occurred_at), descending=True),
         SortKey(col(Interaction.id), descending=True),
     ]
-    return page(session, stmt, keys, limit, cursor)
+    return keyset_page(session, stmt, keys, limit, cursor)
 
 
 def move_to(session: Session, from_contact: uuid.UUID, to_contact: uuid.UUID) -> None:

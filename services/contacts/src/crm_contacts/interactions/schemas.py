@@ -15,7 +15,22 @@ MAX_DURATION_SECONDS = 10_000_000
 
 
 class InteractionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "call",
+                    "direction": "inbound",
+                    "occurred_at": "2025-03-01T09:30:00Z",
+                    "subject": "Renewal",
+                    "agent_id": "agent-7",
+                    "duration_seconds": 95,
+                    "metadata": {"call_id": "c-123"},
+                }
+            ]
+        },
+    )
 
     channel: Channel
     direction: Direction

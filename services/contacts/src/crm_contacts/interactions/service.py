@@ -7,20 +7,20 @@ from sqlmodel import Session
 from crm_common.db import utcnow
 from crm_common.events.contacts import InteractionLogged
 from crm_common.outbox import add_event
+from crm_common.pagination import Paged
 from crm_contacts.contacts.service import SOURCE, require_active
 from crm_contacts.db import Outbox
 from crm_contacts.interactions import repository
 from crm_contacts.interactions.models import Interaction
 from crm_contacts.interactions.schemas import InteractionCreate, InteractionRead
-from crm_contacts.paging import Paged
 
 
 def to_read(interaction: Interaction) -> InteractionRead:
     return InteractionRead(
         id=interaction.id,
         contact_id=interaction.contact_id,
-        channel=interaction.channel,  # type: ignore[arg-type]
-        direction=interaction.direction,  # type: ignore[arg-type]
+        channel=interaction.channel,
+        direction=interaction.direction,
         occurred_at=interaction.occurred_at,
         subject=interaction.subject,
         body=interaction.body,

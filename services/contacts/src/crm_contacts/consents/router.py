@@ -1,0 +1,39 @@
+"""HTTP routes of consents."""
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from crm_common.db import SessionDep
+from crm_common.http import IfMatchHeader, etag
+from crm_contacts.consents import service
+from crm_contacts.consents.schemas import ConsentOverview, ConsentRead, ConsentSet, Purpose
+from crm_contacts.deps import ContactsCaller, etag_header, json_response, problems
+
+router = APIRouter(prefix="/v1/contacts/{contact_id}/consents", tags=["consents"])
+
+
+@router.put(
+    "/{purpose}",
+    response_model=ConsentRead,
+    responses={200: {"headers": etag_header()}, **problems(400, 404, 409, 410, 412, 422)},
+)
+def set_consent(
+    contact_id: uuid.UUID,
+    purpose: Purpose,
+    body: ConsentSet,
+    _principal: ContactsCaller,
+    session: SessionDep,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    """Grant or withdraw a contact's consent for one purpose (honours If-Match)."""
+    read = service.set_consent(session, contact_id, purpose, body, if_match)
+    return json_response(read, headers={"ETag": etag(read.version)})
+
+
+@router.get("", response_model=ConsentOverview, responses=problems(404, 410))
+def get_consents(
+    contact_id: uuid.UUID, _principal: ContactsCaller, session: SessionDep
+) -> ConsentOverview:
+    """Each purpose's current consent and the full history of changes."""
+    return service.overview(session, contact_id)

@@ -1,0 +1,39 @@
+"""HTTP routes of duplicates and merges (staff only)."""
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from crm_common.db import SessionDep
+from crm_common.http import IfMatchHeader, etag
+from crm_contacts.contacts.schemas import ContactRead
+from crm_contacts.deps import StaffCaller, etag_header, json_response, problems
+from crm_contacts.duplicates import service
+from crm_contacts.duplicates.schemas import DuplicateCandidate, MergeRequest
+
+router = APIRouter(prefix="/v1/contacts/{contact_id}", tags=["duplicates"])
+
+
+@router.get("/duplicates", response_model=list[DuplicateCandidate], responses=problems(404, 410))
+def find_duplicates(
+    contact_id: uuid.UUID, _principal: StaffCaller, session: SessionDep
+) -> list[DuplicateCandidate]:
+    """Likely duplicates of a contact, best first."""
+    return service.find_duplicates(session, contact_id)
+
+
+@router.post(
+    "/merge",
+    response_model=ContactRead,
+    responses={200: {"headers": etag_header()}, **problems(400, 404, 409, 410, 412, 422)},
+)
+def merge_contact(
+    contact_id: uuid.UUID,
+    body: MergeRequest,
+    _principal: StaffCaller,
+    session: SessionDep,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    """Merge a duplicate into this contact, which survives (honours If-Match)."""
+    read = service.merge(session, contact_id, body.duplicate_id, if_match)
+    return json_response(read, headers={"ETag": etag(read.version)})
