@@ -1,0 +1,82 @@
+"""The gateway's settings: its database, the upstream services, the bootstrap key, timeouts."""
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+
+from crm_common.settings import ServiceSettings
+
+MIN_PRODUCTION_KEY_LENGTH = 32
+
+
+def _gateway(name: str, default: Any) -> Any:
+    """A gateway-only setting read from `CRM_GATEWAY_<NAME>`."""
+    return Field(default=default, validation_alias=AliasChoices(f"CRM_GATEWAY_{name.upper()}"))
+
+
+def _upstream(service: str, port: int) -> Any:
+    """The base URL of an upstream service, from `CRM_<SERVICE>_URL` (as `make run` sets it)."""
+    return Field(
+        default=f"http://127.0.0.1:{port}",
+        validation_alias=AliasChoices(f"CRM_{service.upper()}_URL"),
+        json_schema_extra={"upstream": service},
+    )
+
+
+class GatewaySettings(ServiceSettings):
+    """Shared `CRM_*` settings plus the gateway's own."""
+
+    service_name: str = "gateway"
+    database_url: str = Field(
+        default="sqlite:///var/gateway.db",
+        validation_alias=AliasChoices("CRM_GATEWAY_DATABASE_URL"),
+    )
+
+    # The upstream services, one line each; proxy/routes.py says which paths go to which.
+    contacts_url: str = _upstream("contacts", 8001)
+
+    bootstrap_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("CRM_BOOTSTRAP_API_KEY")
+    )
+    upstream_timeout_seconds: float = _gateway("upstream_timeout_seconds", 30.0)
+    upstream_connect_timeout_seconds: float = _gateway("upstream_connect_timeout_seconds", 3.0)
+    upstream_max_connections: int = _gateway("upstream_max_connections", 200)
+    readiness_timeout_seconds: float = _gateway("readiness_timeout_seconds", 2.0)
+    openapi_cache_seconds: float = _gateway("openapi_cache_seconds", 5.0)
+    key_cache_seconds: float = _gateway("key_cache_seconds", 5.0)
+
+    @property
+    def upstreams(self) -> dict[str, str]:
+        """Service name → base URL (without a trailing slash), in declaration order."""
+        found: dict[str, str] = {}
+        for name, field in type(self).model_fields.items():
+            extra = field.json_schema_extra
+            if isinstance(extra, dict) and isinstance(extra.get("upstream"), str):
+                found[str(extra["upstream"])] = str(getattr(self, name)).rstrip("/")
+        return found
+
+    @field_validator("bootstrap_api_key")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        value = value.strip() if value is not None else None
+        return value or None
+
+    @model_validator(mode="after")
+    def _refuse_weak_bootstrap_key(self) -> "GatewaySettings":
+        key = self.bootstrap_api_key
+        if (
+            self.environment == "production"
+            and key is not None
+            and len(key) < MIN_PRODUCTION_KEY_LENGTH
+        ):
+            raise ValueError(
+                f"CRM_BOOTSTRAP_API_KEY must be at least {MIN_PRODUCTION_KEY_LENGTH} characters "
+                "outside development"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> GatewaySettings:
+    return GatewaySettings()

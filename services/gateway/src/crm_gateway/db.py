@@ -1,0 +1,13 @@
+"""The gateway's own metadata (never the global `SQLModel.metadata`) and its idempotency table."""
+
+from sqlmodel import SQLModel
+
+from crm_common.db import new_registry
+from crm_common.http import idempotency_table
+
+
+class GatewayBase(SQLModel, registry=new_registry()):
+    """Base of every table of the gateway."""
+
+
+IdempotencyRecord = idempotency_table(GatewayBase)

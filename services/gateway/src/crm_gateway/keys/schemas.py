@@ -1,0 +1,57 @@
+"""API key schemas: the secret appears only in the answer to its creation."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from crm_common.auth import ROLES, Role
+
+
+def _storable(value: str) -> str:
+    """Text a database can store: no NUL characters, no lone surrogates (else a 422, not a 500)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text") from exc
+    return value
+
+
+def _distinct(roles: list[Role]) -> list[Role]:
+    """The roles once each, in the order of crm_common.auth.ROLES."""
+    return [role for role in ROLES if role in roles]
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable)]
+Description = Annotated[str, Field(max_length=1000), AfterValidator(_storable)]
+Roles = Annotated[
+    list[Role],
+    Field(min_length=1, max_length=len(ROLES), description="At least one role"),
+    AfterValidator(_distinct),
+]
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name = Field(description="Who or what uses the key, e.g. 'ERP production'")
+    roles: Roles
+    description: Description | None = None
+
+
+class ApiKeyRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    description: str | None
+    roles: list[Role]
+    prefix: str = Field(description="The first characters of the key, to recognise it")
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="Updated at most once a minute")
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="The secret, to send as `Authorization: Bearer <key>`: shown once")

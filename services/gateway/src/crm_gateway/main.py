@@ -1,0 +1,72 @@
+"""The gateway app: `uvicorn --factory crm_gateway.main:create_app --port 8000`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from crm_common import openapi as openapi_document
+from crm_common.app import create_service_app
+from crm_gateway.auth import KeyRing
+from crm_gateway.config import GatewaySettings, get_settings
+from crm_gateway.health import upstream_readiness
+from crm_gateway.keys.router import router as keys_router
+from crm_gateway.keys.service import register_bootstrap_key
+from crm_gateway.openapi.router import MergedDocument
+from crm_gateway.openapi.router import router as openapi_router
+from crm_gateway.proxy import router as proxy
+from crm_gateway.proxy.forward import Forwarder
+
+DESCRIPTION = (
+    "Rapport's public API. Authenticate every call with `Authorization: Bearer <API key>`; the "
+    "key's roles decide which paths it reaches. Errors are RFC 9457 problem+json, lists are "
+    "cursor-paginated, creating POSTs accept `Idempotency-Key`."
+)
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """Register the bootstrap key and hold the one pooled client to the services."""
+        app.state.keyring = KeyRing(app.state.engine, settings.key_cache_seconds)
+        if settings.bootstrap_api_key is not None:
+            await run_in_threadpool(
+                register_bootstrap_key, app.state.engine, settings.bootstrap_api_key
+            )
+        limits = httpx.Limits(
+            max_connections=settings.upstream_max_connections,
+            max_keepalive_connections=settings.upstream_max_connections,
+            # Below uvicorn's 5 s keep-alive, so the pool never reuses a connection being closed.
+            keepalive_expiry=4.0,
+        )
+        async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
+            app.state.http = client
+            app.state.forwarder = Forwarder(client, settings)
+            yield
+
+    app: FastAPI = create_service_app(
+        settings,
+        title="Rapport API",
+        description=DESCRIPTION,
+        routers=[keys_router, openapi_router],
+        check_broker=False,
+        readiness=upstream_readiness,
+        extra_lifespan=lifespan,
+        openapi_url=None,  # /openapi.json is the merged document of openapi/router.py
+    )
+    app.state.merged_openapi = MergedDocument(
+        settings.openapi_cache_seconds, settings.readiness_timeout_seconds
+    )
+    openapi_document.install(app)
+    proxy.install(app)
+    return app
+
+
+def own_openapi() -> dict[str, Any]:
+    """The gateway's own document, for `make openapi` (openapi/gateway.json)."""
+    return create_app().openapi()

@@ -1,0 +1,63 @@
+"""The forwarding routes, one pair per prefix of the route table, kept out of the OpenAPI document.
+
+They are plain Starlette routes rather than FastAPI operations: no dependency injection or
+validation runs on this hot path, and paths under no prefix fall through to the 404 problem.
+"""
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from starlette.routing import Match, Route
+from starlette.types import Scope
+
+from crm_common.errors import NotFound
+from crm_gateway.auth import KeyRing, authorize
+from crm_gateway.proxy import routes as table
+from crm_gateway.proxy.forward import Forwarder
+
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _has_dot_segment(path: str) -> bool:
+    """`.` and `..` segments would be resolved by the HTTP client into another prefix's path."""
+    return any(segment in (".", "..") for segment in path.split("/"))
+
+
+class ProxyRoute(Route):
+    """A forwarding route that names itself in the scope, so that metrics label it by its path."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE:
+            child_scope["route"] = self
+        return match, child_scope
+
+
+def _endpoint(route: table.Route) -> Callable[[Request], Awaitable[Response]]:
+    async def forward(request: Request) -> Response:
+        path: str = request.scope["path"]
+        if _has_dot_segment(path):
+            raise NotFound(f"No API at {path}.")
+        ring: KeyRing = request.app.state.keyring
+        principal = await ring.authenticate(request.headers.get("authorization"))
+        authorize(principal, route)
+        forwarder: Forwarder = request.app.state.forwarder
+        return await forwarder.forward(request, route.service, principal)
+
+    return forward
+
+
+def install(app: FastAPI) -> None:
+    """Forward every method on `<prefix>` and `<prefix>/...` of each forwarded route."""
+    for route in table.forwarded():
+        endpoint = _endpoint(route)
+        for path in (route.prefix, route.prefix + "/{path:path}"):
+            app.router.routes.append(
+                ProxyRoute(
+                    path,
+                    endpoint,
+                    methods=METHODS,
+                    name=f"proxy:{route.prefix}",
+                    include_in_schema=False,
+                )
+            )

@@ -1,0 +1,85 @@
+"""/openapi.json: the gateway's operations plus the services', as callers reach them."""
+
+from collections.abc import Callable
+
+import httpx
+
+from ..helpers import Running
+
+
+def test_merged_document_has_both_and_only_reachable_paths(client: httpx.Client) -> None:
+    response = client.get("/openapi.json")
+
+    assert response.status_code == 200
+    document = response.json()
+    assert sorted(document["paths"]) == [
+        "/v1/api-keys",
+        "/v1/api-keys/{key_id}",
+        "/v1/contacts",
+        "/v1/contacts/clash",
+        "/v1/contacts/slow",
+        "/v1/contacts/status/{code}",
+        "/v1/contacts/{rest}",
+        "/v1/tasks",
+    ]
+    assert document["servers"] == [{"url": "/"}]
+    assert document["x-rapport-missing"] == []
+
+
+def test_bearer_replaces_the_internal_identity(client: httpx.Client) -> None:
+    document = client.get("/openapi.json").json()
+
+    assert document["components"]["securitySchemes"] == {
+        "BearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key, sent as `Authorization: Bearer rk_...`.",
+        }
+    }
+    assert document["security"] == [{"BearerAuth": []}]
+    assert "InternalIdentity" not in client.get("/openapi.json").text
+    assert "security" not in document["paths"]["/v1/contacts"]["get"]
+    assert document["paths"]["/v1/api-keys"]["get"]["security"] == [{"BearerAuth": []}]
+
+
+def test_clashing_schema_names_are_kept_apart(client: httpx.Client) -> None:
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+
+    assert "key" in schemas["ApiKeyCreated"]["properties"]
+    assert schemas["ContactsApiKeyRead"]["properties"] == {
+        "serial": {"type": "integer", "title": "Serial"}
+    }
+    clash = document["paths"]["/v1/contacts/clash"]["get"]["responses"]["200"]
+    assert clash["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ContactsApiKeyRead"
+    }
+    assert "id" in schemas["ApiKeyRead"]["properties"]
+    assert schemas["Echo"]["title"] == "Echo"
+
+
+def test_a_service_that_is_down_is_listed_missing(
+    client: httpx.Client, start_gateway: Callable[..., Running], dead_url: str
+) -> None:
+    down = start_gateway(contacts_url=dead_url)
+
+    response = httpx.get(f"{down.url}/openapi.json")
+
+    assert response.status_code == 200
+    document = response.json()
+    assert document["x-rapport-missing"] == ["contacts"]
+    assert sorted(document["paths"]) == ["/v1/api-keys", "/v1/api-keys/{key_id}"]
+
+
+def test_docs_point_at_the_merged_document(client: httpx.Client) -> None:
+    response = client.get("/docs")
+
+    assert response.status_code == 200
+    assert "url: '/openapi.json'" in response.text
+
+
+def test_the_proxy_routes_stay_out_of_the_own_document(gateway: Running) -> None:
+    own = gateway.app.openapi()
+
+    assert sorted(own["paths"]) == ["/v1/api-keys", "/v1/api-keys/{key_id}"]
+    assert "x-rapport-missing" not in own

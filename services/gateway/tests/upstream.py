@@ -1,0 +1,131 @@
+"""A small real upstream service for the gateway's tests: it verifies the signed identity like every
+service does (crm_common.auth.require_roles) and echoes back what reached it."""
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from crm_common.app import create_service_app
+from crm_common.auth import Principal, require_roles
+from crm_common.settings import ServiceSettings
+
+ContactsCaller = Annotated[
+    Principal, Depends(require_roles("admin", "manager", "agent", "partner"))
+]
+StaffCaller = Annotated[Principal, Depends(require_roles("admin", "manager", "agent"))]
+
+
+class Echo(BaseModel):
+    """What the upstream received."""
+
+    principal_id: str
+    roles: list[str]
+    request_id: str | None
+    method: str
+    path: str
+    query: str
+    headers: list[tuple[str, str]]
+    body: str
+
+
+class ApiKeyRead(BaseModel):
+    """Named like a schema of the gateway's own, but different: the merged document must keep both."""
+
+    serial: int
+
+
+async def echo(request: Request, principal: Principal) -> Echo:
+    return Echo(
+        principal_id=principal.id,
+        roles=sorted(principal.roles),
+        request_id=request.headers.get("x-request-id"),
+        method=request.method,
+        path=request.url.path,
+        query=request.scope["query_string"].decode("latin-1"),
+        headers=[(k, v) for k, v in request.headers.items()],
+        body=(await request.body()).decode("utf-8", errors="replace"),
+    )
+
+
+contacts = APIRouter(prefix="/v1/contacts", tags=["contacts"])
+tasks = APIRouter(prefix="/v1/tasks", tags=["tasks"])
+unexposed = APIRouter(prefix="/v1/internal-reports", tags=["internal"])
+
+
+@contacts.get("", response_model=Echo)
+async def list_contacts(request: Request, principal: ContactsCaller) -> Echo:
+    """Echo."""
+    return await echo(request, principal)
+
+
+@contacts.post("", status_code=201, response_model=Echo)
+async def create_contact(request: Request, principal: ContactsCaller) -> Response:
+    """Echo, as a creation with Location and ETag."""
+    body = (await echo(request, principal)).model_dump_json()
+    return Response(
+        body,
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": "/v1/contacts/c-1", "ETag": '"1"'},
+    )
+
+
+@contacts.get("/slow", response_model=Echo)
+async def slow(request: Request, principal: ContactsCaller, seconds: float = 1.0) -> Echo:
+    """Answer after `seconds` (having read the request first, before the gateway may give up)."""
+    received = await echo(request, principal)
+    await asyncio.sleep(seconds)
+    return received
+
+
+@contacts.get("/status/{code}")
+async def status(code: int, _principal: ContactsCaller) -> Response:
+    """Answer with status `code`, an ETag and a custom header."""
+    if code == 204:
+        return Response(status_code=204, headers={"ETag": '"7"'})
+    return JSONResponse(
+        {"code": code}, status_code=code, headers={"ETag": '"7"', "X-Upstream": "yes"}
+    )
+
+
+@contacts.get("/clash", response_model=ApiKeyRead)
+async def clash(_principal: ContactsCaller) -> ApiKeyRead:
+    """A schema whose name the gateway uses too."""
+    return ApiKeyRead(serial=1)
+
+
+@contacts.get("/{rest:path}", response_model=Echo)
+async def read_anything(request: Request, principal: ContactsCaller) -> Echo:
+    """Echo."""
+    return await echo(request, principal)
+
+
+@contacts.patch("/{rest:path}", response_model=Echo)
+async def patch_anything(request: Request, principal: ContactsCaller) -> Echo:
+    """Echo."""
+    return await echo(request, principal)
+
+
+@tasks.get("", response_model=Echo)
+async def list_tasks(request: Request, principal: StaffCaller) -> Echo:
+    """Echo (staff only)."""
+    return await echo(request, principal)
+
+
+@unexposed.get("")
+async def reports(_principal: StaffCaller) -> dict[str, str]:
+    """Not in the gateway's route table."""
+    return {"secret": "no"}
+
+
+def create_upstream_app(settings: ServiceSettings) -> FastAPI:
+    return create_service_app(
+        settings,
+        title="Echo upstream",
+        description="Echoes what the gateway forwards.",
+        routers=[contacts, tasks, unexposed],
+        check_broker=False,
+    )
