@@ -1,5 +1,6 @@
 """The whole system for end-to-end tests: broker, contacts and gateway as real processes."""
 
+import contextlib
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,31 +45,32 @@ def system(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     upgrade(GATEWAY_DIR, gateway_db)
     secret = secrets.token_urlsafe(48)
     admin_key = "rk_e2e_" + secrets.token_urlsafe(32)
-    broker = LocalBroker(log_path=tmp / "broker.log").start()
-    common = {
-        "CRM_ENVIRONMENT": "test",
-        "CRM_INTERNAL_SECRET": secret,
-        "CRM_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-        "CRM_RELAY_POLL_SECONDS": "0.2",
-    }
-    contacts = ServiceProcess(
-        "crm_contacts.main:create_app",
-        {**common, "CRM_CONTACTS_DATABASE_URL": contacts_db},
-        tmp / "contacts.log",
-    ).start()
-    gateway = ServiceProcess(
-        "crm_gateway.main:create_app",
-        {
-            **common,
-            "CRM_GATEWAY_DATABASE_URL": gateway_db,
-            "CRM_CONTACTS_URL": contacts.url,
-            "CRM_BOOTSTRAP_API_KEY": admin_key,
-        },
-        tmp / "gateway.log",
-    ).start()
-    try:
+    with contextlib.ExitStack() as running:  # whatever started is stopped, even if setup fails
+        broker = LocalBroker(log_path=tmp / "broker.log").start()
+        running.callback(broker.stop)
+        common = {
+            "CRM_ENVIRONMENT": "test",
+            "CRM_INTERNAL_SECRET": secret,
+            "CRM_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+            "CRM_RELAY_POLL_SECONDS": "0.2",
+        }
+        contacts = ServiceProcess(
+            "crm_contacts.main:create_app",
+            {**common, "CRM_CONTACTS_DATABASE_URL": contacts_db},
+            tmp / "contacts.log",
+        )
+        running.callback(contacts.stop)
+        contacts.start()
+        gateway = ServiceProcess(
+            "crm_gateway.main:create_app",
+            {
+                **common,
+                "CRM_GATEWAY_DATABASE_URL": gateway_db,
+                "CRM_CONTACTS_URL": contacts.url,
+                "CRM_BOOTSTRAP_API_KEY": admin_key,
+            },
+            tmp / "gateway.log",
+        )
+        running.callback(gateway.stop)
+        gateway.start()
         yield System(broker, contacts, gateway, admin_key)
-    finally:
-        gateway.stop()
-        contacts.stop()
-        broker.stop()
