@@ -24,6 +24,16 @@ class LoadResult:
         return percentile(self.latencies_ms, p)
 
 
+def combined(results: list[LoadResult]) -> LoadResult:
+    """Several runs of one load as one: total requests over total time, every latency."""
+    return LoadResult(
+        sum(r.count for r in results),
+        sum(r.seconds for r in results),
+        [ms for r in results for ms in r.latencies_ms],
+        sum(r.failures for r in results),
+    )
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:

@@ -12,7 +12,7 @@ from sqlmodel import select
 from crm_common.app import create_service_app
 from crm_common.auth import Principal, require_roles
 from crm_common.broker import LocalBroker, free_port
-from crm_common.db import SessionDep, transaction
+from crm_common.db import ServiceRoute, SessionDep, transaction
 from crm_common.errors import NotFound
 from crm_common.http import Idempotency as IdempotencyGuard
 from crm_common.http import idempotency_dependency
@@ -32,7 +32,7 @@ class ThingOut(BaseModel):
     name: str
 
 
-router = APIRouter()
+router = APIRouter(route_class=ServiceRoute)
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 
 
@@ -60,6 +60,22 @@ def get_thing(thing_id: uuid.UUID, session: SessionDep, _: Admin) -> ThingOut:
     thing = session.get(Thing, thing_id)
     if thing is None:
         raise NotFound(f"No thing {thing_id}.")
+    return ThingOut(id=thing.id, name=thing.name)
+
+
+@router.post("/v1/things/{thing_id}/copies", status_code=201, response_model=ThingOut)
+def copy_thing(thing_id: uuid.UUID, session: SessionDep, _: Admin) -> ThingOut:
+    """Adds a new thing and one reusing `thing_id`: the commit fails when that id is taken."""
+    session.add(Thing(name="fresh"))
+    session.add(Thing(id=thing_id, name="copy"))
+    return ThingOut(id=thing_id, name="copy")
+
+
+@router.post("/v1/async-things", status_code=201, response_model=ThingOut)
+async def create_thing_async(body: ThingIn, session: SessionDep, _: Admin) -> ThingOut:
+    """An async endpoint: its session is committed by the dependency, not the route."""
+    thing = Thing(name=body.name)
+    session.add(thing)
     return ThingOut(id=thing.id, name=thing.name)
 
 
@@ -200,3 +216,20 @@ def test_readiness_is_503_when_the_broker_is_unreachable(engine: Engine) -> None
         response = httpx.get(server.url + "/readyz")
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "broker": "unavailable"}
+
+
+def test_the_request_session_commits_what_succeeds_and_nothing_of_what_fails(
+    client: httpx.Client, engine: Engine
+) -> None:
+    wrapped = {r.path: hasattr(r.endpoint, "__wrapped__") for r in router.routes}  # type: ignore[attr-defined]
+    assert wrapped["/v1/things/{thing_id}/copies"] and not wrapped["/v1/async-things"]
+    free = client.post(f"/v1/things/{uuid.uuid4()}/copies", headers=admin())
+    assert free.status_code == 201, free.text  # committed by the sync route
+    assert _count(engine) == 2
+    taken = client.post(f"/v1/things/{free.json()['id']}/copies", headers=admin())
+    assert taken.status_code == 409  # the commit failed: nothing of the request stays
+    assert taken.headers["content-type"] == "application/problem+json"
+    assert _count(engine) == 2
+    created = client.post("/v1/async-things", json={"name": "a"}, headers=admin())
+    assert created.status_code == 201, created.text  # committed by the dependency
+    assert _count(engine) == 3

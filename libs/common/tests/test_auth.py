@@ -40,3 +40,14 @@ def test_staff_and_customer_flags() -> None:
     assert Principal(id="a", roles=frozenset({"agent"})).is_staff
     assert not Principal(id="p", roles=frozenset({"partner"})).is_staff
     assert Principal(id="c", contact_id="x").is_customer
+
+
+def test_an_identity_verified_once_is_refused_after_it_expires_and_under_another_secret() -> None:
+    token = sign_identity(Principal(id="k", roles=frozenset({"agent"})), SECRET, ttl_seconds=1)
+    assert verify_identity(token, SECRET).roles == frozenset({"agent"})  # now remembered
+    with pytest.raises(Unauthorized):
+        verify_identity(token, "y" * 40)
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(Unauthorized, match="expired"):
+        verify_identity(token, SECRET)

@@ -11,10 +11,10 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from sqlalchemy import Engine, Index, event, update
+from sqlalchemy import Engine, Index, event, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from crm_common.db import UTCDateTime, transaction, utcnow
+from crm_common.db import UTCDateTime, table_of, transaction, utcnow
 from crm_common.events.envelope import CloudEvent, EventPayload
 from crm_common.kafka import ensure_topics, make_producer
 from crm_common.logging import current_request_id
@@ -60,14 +60,16 @@ def add_event(
     envelope = CloudEvent.wrap(
         payload, source=source, subject=subject, correlation_id=current_request_id()
     )
-    session.add(
-        model(
+    # A Core insert: written at once, in order, without the ORM's unit-of-work bookkeeping.
+    session.connection().execute(
+        insert(table_of(model)).values(
             event_id=envelope.id,
             topic=payload.topic,
             key=key or subject,
             event_type=envelope.type,
             envelope=envelope.model_dump_json(),
             created_at=envelope.time,
+            published_at=None,
         )
     )
     session.info.setdefault("outbox_models", set()).add(model)
@@ -104,10 +106,12 @@ class OutboxRelay:
         client_id: str,
         poll_seconds: float = 0.5,
         batch_size: int = 500,
+        linger_seconds: float = 0.005,
         registry: CollectorRegistry | None = None,
     ) -> None:
         self.engine, self.model, self.bootstrap = engine, model, bootstrap_servers
         self.client_id, self.poll_seconds, self.batch_size = client_id, poll_seconds, batch_size
+        self.linger_seconds = linger_seconds
         self._producer: KafkaProducer | None = None
         self._known_topics: set[str] = set()
         self._stop = threading.Event()
@@ -155,7 +159,10 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
                 continue
             if sent < self.batch_size:
-                self._wakeup.wait(self.poll_seconds)
+                woken = self._wakeup.wait(self.poll_seconds)
+                if woken and self.linger_seconds:
+                    # Under load, let a few more commits land so that one batch carries them all.
+                    self._stop.wait(self.linger_seconds)
                 self._wakeup.clear()
 
     def publish_batch(self) -> int:

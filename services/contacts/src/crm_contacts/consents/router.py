@@ -4,13 +4,15 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from crm_common.db import SessionDep
+from crm_common.db import ServiceRoute, SessionDep
 from crm_common.http import IfMatchHeader, etag
 from crm_contacts.consents import service
 from crm_contacts.consents.schemas import ConsentOverview, ConsentRead, ConsentSet, Purpose
 from crm_contacts.deps import ContactsCaller, etag_header, json_response, problems
 
-router = APIRouter(prefix="/v1/contacts/{contact_id}/consents", tags=["consents"])
+router = APIRouter(
+    prefix="/v1/contacts/{contact_id}/consents", tags=["consents"], route_class=ServiceRoute
+)
 
 
 @router.put(

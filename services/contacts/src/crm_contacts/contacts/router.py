@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from crm_common.db import SessionDep
+from crm_common.db import ServiceRoute, SessionDep
 from crm_common.http import IfMatchHeader, etag
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from crm_contacts.contacts import service
@@ -26,7 +26,7 @@ from crm_contacts.deps import (
 )
 from crm_contacts.validation import Identifier, SearchText, Tag
 
-router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
+router = APIRouter(prefix="/v1/contacts", tags=["contacts"], route_class=ServiceRoute)
 
 
 def _location(contact_id: uuid.UUID) -> str:

@@ -174,9 +174,8 @@ def create_contact(
         raise InvalidContact(errors)
     now = utcnow()
     contact = Contact(**state, search_name=search_name(state), created_at=now, updated_at=now)
-    session.add(contact)
     tags = dedupe(data.tags)
-    repository.add_details(session, contact.id, emails, phones, tags)
+    repository.insert_new(session, contact, emails, phones, tags)
     read = _read(contact, emails, phones, tags)
     add_event(
         session, Outbox, ContactCreated(contact=snapshot(read)), source=SOURCE, subject=str(read.id)

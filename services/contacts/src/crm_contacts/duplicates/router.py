@@ -4,14 +4,16 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from crm_common.db import SessionDep
+from crm_common.db import ServiceRoute, SessionDep
 from crm_common.http import IfMatchHeader, etag
 from crm_contacts.contacts.schemas import ContactRead
 from crm_contacts.deps import StaffCaller, etag_header, json_response, problems
 from crm_contacts.duplicates import service
 from crm_contacts.duplicates.schemas import DuplicateCandidate, MergeRequest
 
-router = APIRouter(prefix="/v1/contacts/{contact_id}", tags=["duplicates"])
+router = APIRouter(
+    prefix="/v1/contacts/{contact_id}", tags=["duplicates"], route_class=ServiceRoute
+)
 
 
 @router.get("/duplicates", response_model=list[DuplicateCandidate], responses=problems(404, 410))

@@ -4,13 +4,15 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from crm_common.db import SessionDep
+from crm_common.db import ServiceRoute, SessionDep
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from crm_contacts.deps import ContactsCaller, IdempotencyDep, problems
 from crm_contacts.interactions import service
 from crm_contacts.interactions.schemas import InteractionCreate, InteractionRead
 
-router = APIRouter(prefix="/v1/contacts/{contact_id}/interactions", tags=["interactions"])
+router = APIRouter(
+    prefix="/v1/contacts/{contact_id}/interactions", tags=["interactions"], route_class=ServiceRoute
+)
 
 
 @router.post(

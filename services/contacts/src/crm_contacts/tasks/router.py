@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from crm_common.db import SessionDep
+from crm_common.db import ServiceRoute, SessionDep
 from crm_common.http import IfMatchHeader, etag
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from crm_contacts.deps import IdempotencyDep, StaffCaller, etag_header, json_response, problems
@@ -14,7 +14,7 @@ from crm_contacts.tasks.repository import TaskFilters
 from crm_contacts.tasks.schemas import TaskCreate, TaskRead, TaskStatus, TaskUpdate
 from crm_contacts.validation import Identifier, Timestamp
 
-router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
+router = APIRouter(prefix="/v1/tasks", tags=["tasks"], route_class=ServiceRoute)
 
 
 @router.post(

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from crm_common.db import SessionDep
+from crm_common.db import ServiceRoute, SessionDep
 from crm_common.http import Idempotency, IdempotencyKeyHeader
 from crm_common.openapi import problem_responses
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
@@ -14,7 +14,7 @@ from crm_gateway.db import IdempotencyRecord
 from crm_gateway.keys import service
 from crm_gateway.keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 
-router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
+router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"], route_class=ServiceRoute)
 
 _DESCRIPTIONS = {
     400: "Malformed JSON",
