@@ -14,11 +14,15 @@ _REGISTRY: dict[str, type[EventPayload]] = {}
 
 
 class EventPayload(BaseModel):
-    """The `data` of one event type; subclasses set `event_type` and `topic`."""
+    """The `data` of one event type; subclasses set `event_type` and `topic`.
+
+    Tolerant reader: fields a consumer does not know are ignored, because a `vN` may gain optional
+    fields after that consumer was built.
+    """
 
     event_type: ClassVar[str]
     topic: ClassVar[str]
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
