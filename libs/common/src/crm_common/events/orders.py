@@ -135,6 +135,15 @@ class OpportunityLost(EventPayload):
     lost_reason: str | None = None
 
 
+class OpportunityUpdated(EventPayload):
+    """Fields other than the stage changed (the stage has its own events)."""
+
+    event_type = "orders.opportunity.updated.v1"
+    topic = TOPIC
+    opportunity: OpportunitySnapshot
+    changed_fields: list[str]
+
+
 # --- quotes and orders -----------------------------------------------------------------------------
 
 

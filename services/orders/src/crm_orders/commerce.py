@@ -1,0 +1,123 @@
+"""What the catalog, configurator, order and ERP routers share: who may call them, Idempotency-Key,
+problem responses in OpenAPI, JSON answers, and bounded, storable input types.
+
+Every string that reaches the database is bounded and free of NUL characters and lone surrogates
+(PostgreSQL and UTF-8 cannot store them), so such input is a 422 and never a 500.
+"""
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any
+
+from fastapi import Depends, Response
+from pydantic import AfterValidator, AwareDatetime, BaseModel, StringConstraints
+
+from crm_common.auth import Principal, require_roles
+from crm_common.http import Idempotency, idempotency_dependency
+from crm_common.openapi import problem_responses
+from crm_orders.db import IdempotencyRecord
+
+SOURCE = "orders"
+
+# DESIGN §5: staff do everything; partners read and write orders and read the catalog; the website
+# reads the catalog, validates configurations and places orders; the ERP reads orders and products.
+STAFF_ROLES = ("admin", "manager", "agent")
+CATALOG_WRITERS = ("admin", "manager")
+CATALOG_READERS = (*STAFF_ROLES, "partner", "website", "erp")
+CONFIGURATOR_ROLES = (*STAFF_ROLES, "partner", "website")
+ORDER_READERS = (*STAFF_ROLES, "partner", "erp")
+ORDER_WRITERS = (*STAFF_ROLES, "partner")
+ORDER_PLACERS = (*STAFF_ROLES, "partner", "website")
+ERP_ROLES = ("admin", "erp")
+
+CatalogWriter = Annotated[Principal, Depends(require_roles(*CATALOG_WRITERS))]
+CatalogReader = Annotated[Principal, Depends(require_roles(*CATALOG_READERS))]
+ConfiguratorCaller = Annotated[Principal, Depends(require_roles(*CONFIGURATOR_ROLES))]
+OrderReader = Annotated[Principal, Depends(require_roles(*ORDER_READERS))]
+OrderWriter = Annotated[Principal, Depends(require_roles(*ORDER_WRITERS))]
+OrderPlacer = Annotated[Principal, Depends(require_roles(*ORDER_PLACERS))]
+ErpCaller = Annotated[Principal, Depends(require_roles(*ERP_ROLES))]
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency_dependency(IdempotencyRecord))]
+
+_PROBLEM_DESCRIPTIONS = {
+    400: "Malformed JSON",
+    404: "Not found",
+    409: "Conflict (sold out, duplicate, or a transition the current state does not allow)",
+    412: "The If-Match ETag is stale",
+    422: "Validation failed",
+}
+problems = problem_responses(_PROBLEM_DESCRIPTIONS)
+
+CENT = Decimal("0.01")
+
+
+def to_cents(value: Decimal) -> Decimal:
+    """`value` rounded half-up to two decimals, as every amount is stored and shown."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def etag_header(description: str = "The resource's current version") -> dict[str, Any]:
+    return {"ETag": {"description": description, "schema": {"type": "string"}}}
+
+
+def created_headers(what: str) -> dict[str, Any]:
+    return {
+        "headers": {
+            **etag_header(),
+            "Location": {"description": what, "schema": {"type": "string"}},
+        }
+    }
+
+
+def json_response(
+    model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """`model` serialised as its own class, with field aliases (`if` of a rule)."""
+    return Response(
+        model.model_dump_json(by_alias=True),
+        status_code=status_code,
+        headers=headers,
+        media_type="application/json",
+    )
+
+
+def clean_text(value: str) -> str:
+    """`value` unchanged when a database can store it; ValueError otherwise."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text") from exc
+    return value
+
+
+def to_utc(value: datetime) -> datetime:
+    """A timezone-aware `value` in UTC, refusing years outside 1900..2999."""
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("timestamp out of range") from exc
+    if not 1900 <= value.year <= 2999:
+        raise ValueError("timestamp must fall between the years 1900 and 2999")
+    return value
+
+
+def _text(max_length: int) -> Any:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+Name = Annotated[str, _text(200), AfterValidator(clean_text)]
+Text = Annotated[str, _text(200), AfterValidator(clean_text)]
+Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(clean_text)]
+Reason = Annotated[str, _text(500), AfterValidator(clean_text)]
+Url = Annotated[str, _text(2000), AfterValidator(clean_text)]
+Code = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),
+]
+"""An option group name or value code, e.g. "lamp" or "L3"."""
+Sku = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
+]
+Timestamp = Annotated[AwareDatetime, AfterValidator(to_utc)]

@@ -1,0 +1,57 @@
+"""The orders service app: `uvicorn --factory crm_orders.main:create_app --port 8002`."""
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI
+
+from crm_common import openapi
+from crm_common.app import Worker, create_service_app
+from crm_common.outbox import OutboxRelay
+from crm_orders.catalog.router import router as catalog_router
+from crm_orders.config import OrdersSettings, get_settings
+from crm_orders.configurator.router import router as configurator_router
+from crm_orders.db import Outbox
+from crm_orders.erp.router import router as erp_router
+from crm_orders.opportunities.router import router as opportunities_router
+from crm_orders.orders.router import router as orders_router
+from crm_orders.pipelines.router import router as pipelines_router
+from crm_orders.quotes.router import router as quotes_router
+from crm_orders.rules.router import router as rules_router
+
+DESCRIPTION = (
+    "The product catalog and configurator, opportunities in configurable pipelines with stage rules, "
+    "quotes, orders and their status history, and the ERP hand-off. Events are published on "
+    "`crm.orders`."
+)
+
+# Each part of the service adds its router here.
+ROUTERS: list[APIRouter] = []
+# The catalog, configurator, orders and the ERP hand-off.
+ROUTERS += [catalog_router, configurator_router, orders_router, erp_router]
+# The sales half: pipelines, opportunities, stage rules, quotes.
+ROUTERS += [pipelines_router, opportunities_router, rules_router, quotes_router]
+
+
+def create_app(settings: OrdersSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    def workers(app: FastAPI) -> Sequence[Worker]:
+        if not settings.relay_enabled:
+            return []
+        return [
+            OutboxRelay(
+                app.state.engine,
+                Outbox,
+                settings.kafka_bootstrap_servers,
+                client_id="orders-relay",
+                poll_seconds=settings.relay_poll_seconds,
+                batch_size=settings.relay_batch_size,
+                registry=app.state.metrics.registry,
+            )
+        ]
+
+    app = create_service_app(
+        settings, title="Rapport orders", description=DESCRIPTION, routers=ROUTERS, workers=workers
+    )
+    openapi.install(app)
+    return app

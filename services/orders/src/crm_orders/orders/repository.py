@@ -1,0 +1,93 @@
+"""Every query on orders, their lines and their status history."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from crm_common.pagination import Paged, SortKey, keyset_page
+from crm_orders.orders.models import Order, OrderLineRow, OrderStatusEntry
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    contact_id: uuid.UUID | None = None
+    status: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def get(session: Session, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
+    stmt = select(Order).where(Order.id == order_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def insert(session: Session, order: Order, lines: Sequence[OrderLineRow]) -> None:
+    session.add(order)
+    session.flush()
+    session.add_all(lines)
+    session.flush()
+
+
+def replace_lines(session: Session, order_id: uuid.UUID, lines: Sequence[OrderLineRow]) -> None:
+    session.exec(delete(OrderLineRow).where(col(OrderLineRow.order_id) == order_id))
+    session.add_all(lines)
+    session.flush()
+
+
+def add_status(session: Session, entry: OrderStatusEntry) -> None:
+    session.add(entry)
+    session.flush()
+
+
+def lines_of(
+    session: Session, order_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[OrderLineRow]]:
+    found: dict[uuid.UUID, list[OrderLineRow]] = {i: [] for i in order_ids}
+    if not order_ids:
+        return found
+    stmt = (
+        select(OrderLineRow)
+        .where(col(OrderLineRow.order_id).in_(list(order_ids)))
+        .order_by(col(OrderLineRow.order_id), col(OrderLineRow.line_no))
+    )
+    for line in session.exec(stmt):
+        found[line.order_id].append(line)
+    return found
+
+
+def history_of(
+    session: Session, order_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[OrderStatusEntry]]:
+    found: dict[uuid.UUID, list[OrderStatusEntry]] = {i: [] for i in order_ids}
+    if not order_ids:
+        return found
+    stmt = (
+        select(OrderStatusEntry)
+        .where(col(OrderStatusEntry.order_id).in_(list(order_ids)))
+        .order_by(col(OrderStatusEntry.order_id), col(OrderStatusEntry.id))
+    )
+    for entry in session.exec(stmt):
+        found[entry.order_id].append(entry)
+    return found
+
+
+def list_page(
+    session: Session, filters: OrderFilters, limit: int, cursor: str | None
+) -> Paged[Order]:
+    """Orders matching `filters` in id (creation) order; `created_to` is exclusive."""
+    stmt = select(Order)
+    if filters.contact_id is not None:
+        stmt = stmt.where(Order.contact_id == filters.contact_id)
+    if filters.status is not None:
+        stmt = stmt.where(Order.status == filters.status)
+    if filters.created_from is not None:
+        stmt = stmt.where(Order.created_at >= filters.created_from)
+    if filters.created_to is not None:
+        stmt = stmt.where(Order.created_at < filters.created_to)
+    return keyset_page(session, stmt, [SortKey(col(Order.id))], limit, cursor)

@@ -1,0 +1,58 @@
+"""Every query on quotes and the number counter."""
+
+import uuid
+from datetime import date
+
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from crm_common.db import table_of
+from crm_common.pagination import Paged, SortKey, keyset_page
+from crm_orders.quotes.models import Quote, SalesCounter
+
+QUOTE_COUNTER = "quote"
+# Statuses in which a quote expires when its validity ends.
+OPEN = ("draft", "sent")
+
+
+def get(session: Session, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote | None:
+    stmt = select(Quote).where(Quote.id == quote_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def next_number(session: Session) -> int:
+    """The next quote number, with no gaps: one upsert that creates or increments the counter and
+    keeps its row locked until commit, so concurrent quotes queue for their numbers."""
+    counters = table_of(SalesCounter)
+    conn = session.connection()
+    upsert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = upsert(counters).values(name=QUOTE_COUNTER, value=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[counters.c.name], set_={"value": counters.c.value + 1}
+    )
+    return int(conn.execute(stmt.returning(counters.c.value)).scalar_one())
+
+
+def list_page(
+    session: Session,
+    opportunity_id: uuid.UUID | None,
+    status: str | None,
+    today: date,
+    limit: int,
+    cursor: str | None,
+) -> Paged[Quote]:
+    """Quotes in creation order; `status` as shown: "expired" is a draft or sent quote past its
+    validity, and "draft" and "sent" mean the unexpired ones."""
+    stmt = select(Quote)
+    if opportunity_id is not None:
+        stmt = stmt.where(col(Quote.opportunity_id) == opportunity_id)
+    if status == "expired":
+        stmt = stmt.where(col(Quote.status).in_(OPEN), col(Quote.valid_until) < today)
+    elif status in OPEN:
+        stmt = stmt.where(col(Quote.status) == status, col(Quote.valid_until) >= today)
+    elif status is not None:
+        stmt = stmt.where(col(Quote.status) == status)
+    return keyset_page(session, stmt, [SortKey(col(Quote.id))], limit, cursor)

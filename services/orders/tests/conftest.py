@@ -1,0 +1,292 @@
+"""Fixtures of the orders tests: a migrated database per backend, the app on a real server.
+
+Shared by every part of the service (catalog, configurator, orders, ERP, and the sales half): add
+fixtures here, do not rewrite the ones that exist.
+"""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, text
+
+from crm_common.broker import LocalBroker
+from crm_common.db import make_engine
+from crm_common.testing import (
+    LiveServer,
+    database_url,
+    drop_database,
+    identity_headers,
+    live_server,
+    migrated_database,
+    truncate_all,
+)
+from crm_orders.config import OrdersSettings
+from crm_orders.main import create_app
+from crm_orders.migrate import SERVICE_DIR
+from crm_orders.pipelines.models import DEFAULT_PIPELINE_ID
+from crm_orders.tables import metadata
+
+CONTACT_ID = "0190f0c4-1a2b-7c3d-8e4f-001122334455"
+ADDRESS = {"line1": "1 Main Street", "postal_code": "10115", "city": "Berlin", "country": "DE"}
+
+
+@pytest.fixture(scope="session")
+def database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated to head, shared by the session's tests of `backend`."""
+    with migrated_database(
+        backend, "orders", str(tmp_path_factory.mktemp(f"orders-{backend}")), SERVICE_DIR
+    ) as url:
+        yield url
+
+
+@pytest.fixture
+def scratch_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own for one test (dropped afterwards on PostgreSQL)."""
+    url = database_url(backend, "orders_scratch", str(tmp_path))
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def service_settings(database: str, broker: LocalBroker) -> OrdersSettings:
+    return OrdersSettings(
+        environment="test",
+        database_url=database,
+        kafka_bootstrap_servers=broker.bootstrap,
+        relay_poll_seconds=0.2,
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture(scope="session")
+def server(service_settings: OrdersSettings) -> Iterator[LiveServer]:
+    with live_server(create_app(service_settings)) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def engine(database: str) -> Iterator[Engine]:
+    engine = make_engine(database, pool_size=2)
+    yield engine
+    engine.dispose()
+
+
+def _empty(engine: Engine) -> None:
+    """Empty every table but keep what the migrations seed (the default pipeline)."""
+    seeded = metadata.tables.get("pipelines")
+    if seeded is None:
+        truncate_all(engine, metadata)
+        return
+    tables = [t for t in reversed(metadata.sorted_tables) if t is not seeded]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+        conn.execute(seeded.delete().where(seeded.c.id != DEFAULT_PIPELINE_ID))
+
+
+@pytest.fixture
+def client(server: LiveServer, engine: Engine) -> Iterator[httpx.Client]:
+    """An HTTP client of the live server, on an emptied database."""
+    _empty(engine)
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def as_role(service_settings: OrdersSettings) -> Callable[..., dict[str, str]]:
+    """The gateway's identity header for a caller with the given roles."""
+
+    def headers(
+        *roles: str, principal_id: str = "test-key", contact_id: str | None = None
+    ) -> dict[str, str]:
+        return identity_headers(
+            service_settings.internal_secret,
+            *roles,
+            principal_id=principal_id,
+            contact_id=contact_id,
+        )
+
+    return headers
+
+
+@pytest.fixture
+def admin(as_role: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return as_role("admin")
+
+
+@pytest.fixture
+def count(engine: Engine) -> Callable[[str], int]:
+    """Rows in a table, read straight from the database."""
+
+    def rows(table: str) -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+
+    return rows
+
+
+def lamp_product(**overrides: Any) -> dict[str, Any]:
+    """The body of a product with two option groups and two rules (the issue's example)."""
+    body: dict[str, Any] = {
+        "sku": "LUM-100",
+        "name": "Lumen street light",
+        "category": "lighting",
+        "base_price": "100.00",
+        "currency": "EUR",
+        "options": [
+            {
+                "group": "fixture",
+                "required": True,
+                "values": [{"code": "F1"}, {"code": "F2", "price_delta": "20.00"}],
+            },
+            {
+                "group": "lamp",
+                "required": True,
+                "values": [
+                    {"code": "L1"},
+                    {"code": "L2", "price_delta": "5.50"},
+                    {"code": "L3", "price_delta": "12.25"},
+                ],
+            },
+            {
+                "group": "ballast",
+                "values": [{"code": "B1"}, {"code": "B2", "price_delta": "3.00"}],
+            },
+        ],
+        "rules": [
+            {"if": {"fixture": "F2"}, "excludes": {"lamp": "L3"}},
+            {"if": {"lamp": "L3"}, "requires": {"ballast": "B2"}},
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+class Api:
+    """Plain factories over HTTP: each creates one resource and returns its JSON."""
+
+    def __init__(self, client: httpx.Client, headers: dict[str, str]) -> None:
+        self.client, self.headers = client, headers
+
+    def create_product(self, **overrides: Any) -> dict[str, Any]:
+        response = self.client.post(
+            "/v1/products", json=lamp_product(**overrides), headers=self.headers
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def create_order(self, product_id: str, quantity: int = 1, **overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "contact_id": CONTACT_ID,
+            "currency": "EUR",
+            "lines": [
+                {
+                    "product_id": product_id,
+                    "options": {"fixture": "F1", "lamp": "L1"},
+                    "quantity": quantity,
+                }
+            ],
+            "delivery_address": ADDRESS,
+        }
+        body.update(overrides)
+        response = self.client.post("/v1/orders", json=body, headers=self.headers)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+
+@pytest.fixture
+def api(client: httpx.Client, admin: dict[str, str]) -> Api:
+    return Api(client, admin)
+
+
+@pytest.fixture
+def product_body() -> Callable[..., dict[str, Any]]:
+    """`lamp_product` as a fixture: the body of a product with options and rules."""
+    return lamp_product
+
+
+# --- the sales half: pipelines, opportunities, stage rules, quotes ---------------------------------
+
+TOUR_STAGES = [
+    {"name": "enquiry", "probability": 10, "kind": "open"},
+    {"name": "offer", "probability": 50, "kind": "open"},
+    {"name": "booked", "probability": 100, "kind": "won"},
+    {"name": "cancelled", "probability": 0, "kind": "lost"},
+]
+
+
+class Sales:
+    """Plain factories of the sales half over HTTP: each creates or moves one resource."""
+
+    def __init__(self, client: httpx.Client, headers: dict[str, str]) -> None:
+        self.client, self.headers = client, headers
+
+    def _post(self, path: str, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
+        response = self.client.post(path, json=body, headers=self.headers)
+        assert response.status_code == status, response.text
+        return dict(response.json())
+
+    def create_pipeline(self, **overrides: Any) -> dict[str, Any]:
+        return self._post("/v1/pipelines", {"name": "Tours", "stages": TOUR_STAGES, **overrides})
+
+    def create_opportunity(self, **overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"contact_id": CONTACT_ID, "title": "Office lighting"}
+        return self._post("/v1/opportunities", {**body, **overrides})
+
+    def move(self, opportunity_id: str, stage: str, **extra: Any) -> dict[str, Any]:
+        return self._post(
+            f"/v1/opportunities/{opportunity_id}/stage", {"stage": stage, **extra}, 200
+        )
+
+    def history(self, opportunity_id: str) -> list[dict[str, Any]]:
+        response = self.client.get(
+            f"/v1/opportunities/{opportunity_id}/history", headers=self.headers
+        )
+        assert response.status_code == 200, response.text
+        return list(response.json()["items"])
+
+    def create_rule(self, **overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "name": "Big RFQs get a senior review",
+            "when": {"stage": "rfq_received", "amount_gt": "50000"},
+            "then": {
+                "create_task": {
+                    "title": "Review with a senior manager",
+                    "assignee": "owner",
+                    "due_in_hours": 24,
+                }
+            },
+        }
+        return self._post("/v1/pipeline-rules", {**body, **overrides})
+
+    def create_quote(
+        self, opportunity_id: str, product_id: str, **overrides: Any
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "opportunity_id": opportunity_id,
+            "valid_until": "2999-12-31",
+            "currency": "EUR",
+            "lines": [
+                {
+                    "product_id": product_id,
+                    "options": {"fixture": "F1", "lamp": "L1"},
+                    "quantity": 2,
+                }
+            ],
+        }
+        return self._post("/v1/quotes", {**body, **overrides})
+
+    def send_quote(self, quote_id: str) -> dict[str, Any]:
+        return self._post(f"/v1/quotes/{quote_id}/send", {}, 200)
+
+
+@pytest.fixture
+def sales(client: httpx.Client, admin: dict[str, str]) -> Sales:
+    return Sales(client, admin)
