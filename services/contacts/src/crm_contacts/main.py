@@ -12,6 +12,7 @@ from crm_contacts.consents.router import router as consents_router
 from crm_contacts.contacts.router import router as contacts_router
 from crm_contacts.db import Outbox
 from crm_contacts.duplicates.router import router as duplicates_router
+from crm_contacts.handlers import orders_consumer
 from crm_contacts.interactions.router import router as interactions_router
 from crm_contacts.tasks.router import router as tasks_router
 
@@ -25,19 +26,22 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     def workers(app: FastAPI) -> Sequence[Worker]:
-        if not settings.relay_enabled:
-            return []
-        return [
-            OutboxRelay(
-                app.state.engine,
-                Outbox,
-                settings.kafka_bootstrap_servers,
-                client_id="contacts-relay",
-                poll_seconds=settings.relay_poll_seconds,
-                batch_size=settings.relay_batch_size,
-                registry=app.state.metrics.registry,
+        running: list[Worker] = []
+        if settings.relay_enabled:
+            running.append(
+                OutboxRelay(
+                    app.state.engine,
+                    Outbox,
+                    settings.kafka_bootstrap_servers,
+                    client_id="contacts-relay",
+                    poll_seconds=settings.relay_poll_seconds,
+                    batch_size=settings.relay_batch_size,
+                    registry=app.state.metrics.registry,
+                )
             )
-        ]
+        if settings.consumers_enabled:
+            running.append(orders_consumer(app.state.engine, settings))
+        return running
 
     app = create_service_app(
         settings,

@@ -42,6 +42,9 @@ from crm_contacts.contacts.schemas import (
 from crm_contacts.db import Outbox
 
 SOURCE = "contacts"
+# Lifecycle stages an order turns into `customer` (an inactive contact who orders stays inactive
+# until staff decide otherwise).
+BECOME_CUSTOMER_FROM = frozenset({"lead", "prospect"})
 Point = tuple[str, str | None]
 
 # Scalar fields an update may set directly on the row.
@@ -69,6 +72,19 @@ def require_active(session: Session, contact_id: uuid.UUID, *, for_update: bool 
         raise ContactNotFound(contact_id)
     if contact.merged_into_id is not None:
         raise ContactMerged(contact_id, contact.merged_into_id)
+    return contact
+
+
+def resolve_active(
+    session: Session, contact_id: uuid.UUID, *, for_update: bool = False
+) -> Contact | None:
+    """The active contact `contact_id` stands for: itself, or the survivor it was merged into (a
+    merge pointer always names the final survivor); None when this service does not know it."""
+    contact = repository.get(session, contact_id, for_update=for_update)
+    if contact is not None and contact.merged_into_id is not None:
+        contact = repository.get(session, contact.merged_into_id, for_update=for_update)
+    if contact is None or contact.merged_into_id is not None:
+        return None
     return contact
 
 
@@ -225,6 +241,17 @@ def update_contact(
     read = to_read(session, contact)
     publish_updated(session, read, changed)
     return read
+
+
+def become_customer(session: Session, contact: Contact) -> bool:
+    """A lead or prospect becomes a customer (new version, contact.updated published); a customer
+    or an inactive contact stays as it is. True when the contact changed."""
+    if contact.lifecycle_stage not in BECOME_CUSTOMER_FROM:
+        return False
+    contact.lifecycle_stage = "customer"
+    touch(contact)
+    publish_updated(session, to_read(session, contact), ["lifecycle_stage"])
+    return True
 
 
 def touch(contact: Contact) -> None:

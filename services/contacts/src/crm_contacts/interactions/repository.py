@@ -9,6 +9,10 @@ from crm_common.pagination import Paged, SortKey, keyset_page
 from crm_contacts.interactions.models import Interaction
 
 
+def get(session: Session, interaction_id: uuid.UUID) -> Interaction | None:
+    return session.get(Interaction, interaction_id)
+
+
 def timeline_page(
     session: Session, contact_id: uuid.UUID, limit: int, cursor: str | None
 ) -> Paged[Interaction]:

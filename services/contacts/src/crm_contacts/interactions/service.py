@@ -4,7 +4,7 @@ import uuid
 
 from sqlmodel import Session
 
-from crm_common.db import utcnow
+from crm_common.db import new_id, utcnow
 from crm_common.events.contacts import InteractionLogged
 from crm_common.outbox import add_event
 from crm_common.pagination import Paged
@@ -32,10 +32,17 @@ def to_read(interaction: Interaction) -> InteractionRead:
 
 
 def log_interaction(
-    session: Session, contact_id: uuid.UUID, data: InteractionCreate
+    session: Session,
+    contact_id: uuid.UUID,
+    data: InteractionCreate,
+    *,
+    interaction_id: uuid.UUID | None = None,
 ) -> InteractionRead:
+    """Add `data` to the timeline of `contact_id` (with `interaction_id` when the caller derives the
+    id, e.g. one timeline entry per order milestone) and publish interaction.logged."""
     require_active(session, contact_id)
     interaction = Interaction(
+        id=interaction_id or new_id(),
         contact_id=contact_id,
         channel=data.channel,
         direction=data.direction,
@@ -65,6 +72,10 @@ def log_interaction(
         subject=str(contact_id),
     )
     return read
+
+
+def exists(session: Session, interaction_id: uuid.UUID) -> bool:
+    return repository.get(session, interaction_id) is not None
 
 
 def timeline(

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from crm_common.db import utcnow
+from crm_common.db import new_id, utcnow
 from crm_common.errors import FieldError
 from crm_common.events.contacts import TaskCompleted, TaskCreated
 from crm_common.http import check_if_match
@@ -43,7 +43,10 @@ def _subject(task: Task) -> str:
     return str(task.contact_id or task.id)
 
 
-def create_task(session: Session, data: TaskCreate) -> TaskRead:
+def create_task(
+    session: Session, data: TaskCreate, *, task_id: uuid.UUID | None = None
+) -> TaskRead:
+    """A new task (with `task_id` when another service chose it); publishes task.created."""
     errors = _schedule_errors(data.due_at, data.ends_at)
     if data.contact_id is not None:
         contact = contacts.get(session, data.contact_id)
@@ -58,6 +61,7 @@ def create_task(session: Session, data: TaskCreate) -> TaskRead:
         raise InvalidTask(errors)
     now = utcnow()
     task = Task(
+        id=task_id or new_id(),
         title=data.title,
         kind=data.kind,
         contact_id=data.contact_id,
@@ -85,6 +89,10 @@ def create_task(session: Session, data: TaskCreate) -> TaskRead:
         subject=_subject(task),
     )
     return to_read(task)
+
+
+def exists(session: Session, task_id: uuid.UUID) -> bool:
+    return repository.get(session, task_id) is not None
 
 
 def get_task(session: Session, task_id: uuid.UUID) -> TaskRead:

@@ -1,0 +1,253 @@
+"""Reactions of the contacts service to other services' events: consumer group `contacts` on
+`crm.orders`.
+
+- `orders.order.placed.v1`: a lead or prospect becomes a customer, and the order appears in the
+  contact's timeline.
+- `orders.order.status_changed.v1`, `orders.order.cancelled.v1`: a milestone in the timeline.
+- `orders.opportunity.created.v1`, `orders.opportunity.stage_changed.v1`: each task a stage rule
+  asked for joins the task list, under the id the orders service gave it.
+
+`EventConsumer` applies each event once (its effects and the processed-event row commit together).
+Beyond that, timeline milestones have one id per (order, status) and tasks keep their requested
+id, so a fact told twice (a cancellation is both `status_changed` and `cancelled`; a task requested
+again by another event) still appears once.
+
+An event about a merged contact applies to its survivor. One about a contact this service does not
+know is skipped and logged, not dead-lettered: retrying cannot make the contact appear.
+"""
+
+import functools
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from crm_common.consumer import EventConsumer, Handler
+from crm_common.events import orders
+from crm_common.events.envelope import CloudEvent
+from crm_common.logging import request_id_var
+from crm_contacts.config import ContactsSettings
+from crm_contacts.contacts import service as contacts
+from crm_contacts.contacts.models import Contact
+from crm_contacts.db import ProcessedEvent
+from crm_contacts.interactions import service as interactions
+from crm_contacts.interactions.schemas import InteractionCreate
+from crm_contacts.tasks import service as tasks
+from crm_contacts.tasks.schemas import TaskCreate
+
+log = logging.getLogger("crm.contacts.handlers")
+
+GROUP = "contacts"
+TOPICS = (orders.TOPIC,)
+
+# Namespace of the timeline ids of order milestones: uuid5(namespace, "<order id>:<status>").
+ORDER_MILESTONES = uuid.UUID("6f1d2a0e-3c59-5d7b-9a41-0d2f8e6b7c13")
+
+STATUS_WORDS = {
+    "draft": "drafted",
+    "placed": "placed",
+    "confirmed": "confirmed",
+    "in_production": "in production",
+    "shipped": "shipped",
+    "delivered": "delivered",
+    "cancelled": "cancelled",
+}
+
+
+def milestone_id(order_id: uuid.UUID, status: str) -> uuid.UUID:
+    return uuid.uuid5(ORDER_MILESTONES, f"{order_id}:{status}")
+
+
+def _contact(session: Session, contact_id: uuid.UUID, event: CloudEvent) -> Contact | None:
+    """The active contact the event is about (the survivor of a merge), or None (logged)."""
+    contact = contacts.resolve_active(session, contact_id, for_update=True)
+    if contact is None:
+        log.warning(
+            "%s about unknown contact %s skipped",
+            event.type,
+            contact_id,
+            extra={"event_id": str(event.id), "event_type": event.type},
+        )
+    return contact
+
+
+def _milestone(
+    session: Session,
+    contact: Contact,
+    order_id: uuid.UUID,
+    status: str,
+    *,
+    subject: str,
+    occurred_at: datetime,
+    metadata: dict[str, Any],
+) -> None:
+    """One timeline entry per (order, status): a second report of the same milestone is ignored."""
+    entry_id = milestone_id(order_id, status)
+    if interactions.exists(session, entry_id):
+        return
+    entry = InteractionCreate.model_validate(
+        {
+            "channel": "note",
+            "direction": "inbound",
+            "occurred_at": occurred_at,
+            "subject": subject,
+            "metadata": metadata,
+        }
+    )
+    interactions.log_interaction(session, contact.id, entry, interaction_id=entry_id)
+
+
+def on_order_placed(session: Session, event: CloudEvent) -> None:
+    """The contact becomes a customer (if a lead or prospect) and the order enters the timeline."""
+    order = orders.OrderPlaced.model_validate(event.data).order
+    contact = _contact(session, order.contact_id, event)
+    if contact is None:
+        return
+    contacts.become_customer(session, contact)
+    _milestone(
+        session,
+        contact,
+        order.id,
+        "placed",
+        subject=f"Order {order.number} placed",
+        occurred_at=order.placed_at or event.time,
+        metadata={
+            "order_id": str(order.id),
+            "number": order.number,
+            "status": "placed",
+            "total": str(order.total),
+            "currency": order.currency,
+        },
+    )
+
+
+def on_order_status_changed(session: Session, event: CloudEvent) -> None:
+    """A milestone: confirmed, in production, shipped (with tracking), delivered, cancelled."""
+    change = orders.OrderStatusChanged.model_validate(event.data)
+    contact = _contact(session, change.contact_id, event)
+    if contact is None:
+        return
+    subject = f"Order {change.number} {STATUS_WORDS[change.to_status]}"
+    metadata: dict[str, Any] = {
+        "order_id": str(change.order_id),
+        "number": change.number,
+        "status": change.to_status,
+        "from_status": change.from_status,
+        "source": change.source,
+    }
+    if change.erp_order_number is not None:
+        metadata["erp_order_number"] = change.erp_order_number
+    if change.tracking is not None:
+        subject += f" ({change.tracking.carrier} {change.tracking.number})"
+        metadata["tracking"] = change.tracking.model_dump(mode="json", exclude_none=True)
+    _milestone(
+        session,
+        contact,
+        change.order_id,
+        change.to_status,
+        subject=subject,
+        occurred_at=change.occurred_at,
+        metadata=metadata,
+    )
+
+
+def on_order_cancelled(session: Session, event: CloudEvent) -> None:
+    """The cancellation milestone (once, whether this or status_changed arrives first)."""
+    cancelled = orders.OrderCancelled.model_validate(event.data)
+    order = cancelled.order
+    contact = _contact(session, order.contact_id, event)
+    if contact is None:
+        return
+    metadata: dict[str, Any] = {
+        "order_id": str(order.id),
+        "number": order.number,
+        "status": "cancelled",
+        "total": str(order.total),
+        "currency": order.currency,
+    }
+    if cancelled.reason is not None:
+        metadata["reason"] = cancelled.reason
+    _milestone(
+        session,
+        contact,
+        order.id,
+        "cancelled",
+        subject=f"Order {order.number} cancelled",
+        occurred_at=order.updated_at,
+        metadata=metadata,
+    )
+
+
+def _create_requested_tasks(
+    session: Session,
+    event: CloudEvent,
+    opportunity: orders.OpportunitySnapshot,
+    requested: list[orders.RequestedTask],
+) -> None:
+    for wanted in requested:
+        if tasks.exists(session, wanted.id):
+            continue
+        contact = _contact(session, wanted.contact_id or opportunity.contact_id, event)
+        if contact is None:
+            continue
+        data = TaskCreate.model_validate(
+            {
+                "title": wanted.title,
+                "kind": wanted.kind,
+                "contact_id": contact.id,
+                "assignee_id": wanted.assignee_id,
+                "due_at": wanted.due_at,
+            }
+        )
+        tasks.create_task(session, data, task_id=wanted.id)
+
+
+def on_opportunity_created(session: Session, event: CloudEvent) -> None:
+    created = orders.OpportunityCreated.model_validate(event.data)
+    _create_requested_tasks(session, event, created.opportunity, created.requested_tasks)
+
+
+def on_opportunity_stage_changed(session: Session, event: CloudEvent) -> None:
+    changed = orders.OpportunityStageChanged.model_validate(event.data)
+    _create_requested_tasks(session, event, changed.opportunity, changed.requested_tasks)
+
+
+def _correlated(handler: Handler) -> Handler:
+    """`handler` with the event's correlation id as the request id, so the events it publishes and
+    its log lines carry the id of the request that started it all."""
+
+    @functools.wraps(handler)
+    def run(session: Session, event: CloudEvent) -> None:
+        token = request_id_var.set(event.correlationid)
+        try:
+            handler(session, event)
+        finally:
+            request_id_var.reset(token)
+
+    return run
+
+
+HANDLERS: Mapping[str, Handler] = {
+    orders.OrderPlaced.event_type: _correlated(on_order_placed),
+    orders.OrderStatusChanged.event_type: _correlated(on_order_status_changed),
+    orders.OrderCancelled.event_type: _correlated(on_order_cancelled),
+    orders.OpportunityCreated.event_type: _correlated(on_opportunity_created),
+    orders.OpportunityStageChanged.event_type: _correlated(on_opportunity_stage_changed),
+}
+
+
+def orders_consumer(engine: Engine, settings: ContactsSettings) -> EventConsumer:
+    """The worker that applies `HANDLERS` to `crm.orders` as consumer group `contacts`."""
+    return EventConsumer(
+        engine,
+        ProcessedEvent,
+        settings.kafka_bootstrap_servers,
+        group_id=GROUP,
+        topics=TOPICS,
+        handlers=HANDLERS,
+        max_retries=settings.consumer_max_retries,
+    )

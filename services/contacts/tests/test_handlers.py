@@ -1,0 +1,510 @@
+"""Reactions to `crm.orders` on the real broker: the running service's consumer (group `contacts`)
+applies real envelopes published with a KafkaProducer, once each, and dead-letters what it cannot
+read."""
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from kafka import KafkaProducer
+from sqlalchemy import Engine, text
+
+from crm_common.broker import LocalBroker
+from crm_common.consumer import dlq_topic
+from crm_common.events import contacts as contact_events
+from crm_common.events import orders
+from crm_common.events.envelope import CloudEvent, EventPayload
+from crm_common.kafka import ensure_topics, make_consumer, make_producer
+from crm_contacts.handlers import GROUP, milestone_id
+
+PLACED_AT = datetime(2030, 3, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def producer(broker: LocalBroker) -> Iterator[KafkaProducer]:
+    ensure_topics(broker.bootstrap, [orders.TOPIC, contact_events.TOPIC, dlq_topic(GROUP)])
+    producer = make_producer(broker.bootstrap, "orders-test-producer")
+    yield producer
+    producer.close()
+
+
+def envelope(
+    payload: EventPayload, subject: uuid.UUID, correlation_id: str = "req-1"
+) -> CloudEvent:
+    return CloudEvent.wrap(
+        payload, source="orders", subject=str(subject), correlation_id=correlation_id
+    )
+
+
+def publish(producer: KafkaProducer, event: CloudEvent) -> CloudEvent:
+    """Send `event` to crm.orders as the orders service's relay does, and wait for the ack."""
+    producer.send(
+        orders.TOPIC,
+        key=event.subject.encode(),
+        value=event.model_dump_json().encode(),
+        headers=[("ce_type", event.type.encode()), ("ce_id", str(event.id).encode())],
+    ).get(timeout=10)
+    return event
+
+
+def order(contact_id: str, number: str = "R-000123", **overrides: Any) -> orders.OrderSnapshot:
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "number": number,
+        "contact_id": uuid.UUID(contact_id),
+        "customer_reference": contact_id,
+        "status": "placed",
+        "currency": "EUR",
+        "lines": [
+            {
+                "line_no": 1,
+                "product_id": uuid.uuid4(),
+                "sku": "LAMP-1",
+                "name": "Desk lamp",
+                "category": "lighting",
+                "options": {"lamp": "L1"},
+                "quantity": 2,
+                "unit_price": Decimal("60.00"),
+                "line_total": Decimal("120.00"),
+            }
+        ],
+        "subtotal": Decimal("120.00"),
+        "total": Decimal("120.00"),
+        "delivery_address": {
+            "line1": "1 Main St",
+            "postal_code": "10115",
+            "city": "Berlin",
+            "country": "DE",
+        },
+        "version": 1,
+        "placed_at": PLACED_AT,
+        "created_at": PLACED_AT,
+        "updated_at": PLACED_AT,
+    }
+    values.update(overrides)
+    return orders.OrderSnapshot.model_validate(values)
+
+
+def placed(snapshot: orders.OrderSnapshot) -> CloudEvent:
+    return envelope(orders.OrderPlaced(order=snapshot), snapshot.id)
+
+
+def status_changed(
+    snapshot: orders.OrderSnapshot, from_status: str, to_status: str, **extra: Any
+) -> CloudEvent:
+    change = orders.OrderStatusChanged.model_validate(
+        {
+            "order_id": snapshot.id,
+            "number": snapshot.number,
+            "contact_id": snapshot.contact_id,
+            "from_status": from_status,
+            "to_status": to_status,
+            "occurred_at": datetime(2030, 3, 2, 8, 0, tzinfo=UTC),
+            "source": "erp",
+            **extra,
+        }
+    )
+    return envelope(change, snapshot.id)
+
+
+def opportunity(contact_id: str) -> orders.OpportunitySnapshot:
+    return orders.OpportunitySnapshot(
+        id=uuid.uuid4(),
+        contact_id=uuid.UUID(contact_id),
+        title="Lighting for the new office",
+        pipeline_id=uuid.uuid4(),
+        stage="initiation",
+        amount=Decimal("60000.00"),
+        currency="EUR",
+        version=1,
+        created_at=PLACED_AT,
+        updated_at=PLACED_AT,
+    )
+
+
+def requested(title: str, **overrides: Any) -> orders.RequestedTask:
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "rule_id": uuid.uuid4(),
+        "title": title,
+        "assignee_id": "manager-1",
+        "due_at": datetime(2030, 3, 2, 9, 30, tzinfo=UTC),
+    }
+    values.update(overrides)
+    return orders.RequestedTask.model_validate(values)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the consumer"
+        time.sleep(0.1)
+
+
+def processed(engine: Engine, event: CloudEvent) -> bool:
+    with engine.connect() as conn:
+        query = text("SELECT COUNT(*) FROM processed_events WHERE consumer = :c AND event_id = :e")
+        # SQLite stores the UUID as 32 hex digits, PostgreSQL as a uuid.
+        event_id = event.id.hex if engine.dialect.name == "sqlite" else event.id
+        return conn.execute(query, {"c": GROUP, "e": event_id}).scalar_one() == 1
+
+
+def timeline(client: httpx.Client, admin: dict[str, str], contact_id: str) -> list[dict[str, Any]]:
+    response = client.get(f"/v1/contacts/{contact_id}/interactions", headers=admin)
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+def contact_events_about(
+    broker: LocalBroker, subject: str, wanted: int, timeout: float = 20.0
+) -> list[dict[str, Any]]:
+    consumer = make_consumer(broker.bootstrap, f"reader-{uuid.uuid4()}", [contact_events.TOPIC])
+    found: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(found) < wanted and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=300).values():
+                found += [
+                    event
+                    for event in (json.loads(r.value) for r in records)
+                    if event["subject"] == subject
+                ]
+    finally:
+        consumer.close()
+    return found
+
+
+def test_a_placed_order_makes_a_customer_and_enters_the_timeline_once(
+    client: httpx.Client,
+    admin: dict[str, str],
+    api: Any,
+    engine: Engine,
+    broker: LocalBroker,
+    producer: KafkaProducer,
+) -> None:
+    contact = api.create_contact(lifecycle_stage="prospect")
+    snapshot = order(contact["id"])
+    event = publish(producer, placed(snapshot))
+
+    wait_until(lambda: processed(engine, event))
+
+    now = client.get(f"/v1/contacts/{contact['id']}", headers=admin).json()
+    assert (now["lifecycle_stage"], now["version"]) == ("customer", 2)
+    entries = timeline(client, admin, contact["id"])
+    assert [
+        (e["id"], e["channel"], e["direction"], e["subject"], e["occurred_at"]) for e in entries
+    ] == [
+        (
+            str(milestone_id(snapshot.id, "placed")),
+            "note",
+            "inbound",
+            "Order R-000123 placed",
+            "2030-03-01T09:30:00Z",
+        )
+    ]
+    assert entries[0]["metadata"] == {
+        "order_id": str(snapshot.id),
+        "number": "R-000123",
+        "status": "placed",
+        "total": "120.00",
+        "currency": "EUR",
+    }
+
+    # Redelivery of the same envelope is a no-op; the next event behind it on the partition shows
+    # the consumer has moved past it.
+    publish(producer, event)
+    confirmed = publish(
+        producer, status_changed(snapshot, "placed", "confirmed", erp_order_number="ERP-77")
+    )
+    wait_until(lambda: processed(engine, confirmed))
+
+    again = client.get(f"/v1/contacts/{contact['id']}", headers=admin).json()
+    assert (again["lifecycle_stage"], again["version"]) == ("customer", 2)
+    assert [e["subject"] for e in timeline(client, admin, contact["id"])] == [
+        "Order R-000123 confirmed",
+        "Order R-000123 placed",
+    ]
+    published = contact_events_about(broker, contact["id"], 4)
+    assert [e["type"] for e in published] == [
+        "contacts.contact.created.v1",
+        "contacts.contact.updated.v1",
+        "contacts.interaction.logged.v1",
+        "contacts.interaction.logged.v1",
+    ]
+    # The events the reaction caused carry the correlation id of the order's request.
+    assert [e["correlationid"] for e in published[1:]] == ["req-1", "req-1", "req-1"]
+    updated = published[1]["data"]
+    assert (updated["changed_fields"], updated["contact"]["lifecycle_stage"]) == (
+        ["lifecycle_stage"],
+        "customer",
+    )
+
+
+def test_customers_and_inactive_contacts_keep_their_stage(
+    client: httpx.Client,
+    admin: dict[str, str],
+    api: Any,
+    engine: Engine,
+    producer: KafkaProducer,
+) -> None:
+    customer = api.create_contact(lifecycle_stage="customer")
+    inactive = api.create_contact(lifecycle_stage="inactive")
+    lead = api.create_contact()
+    events = [
+        publish(producer, placed(order(c["id"], number=f"R-{i}")))
+        for i, c in enumerate((customer, inactive, lead))
+    ]
+
+    wait_until(lambda: all(processed(engine, e) for e in events))
+
+    stages = [
+        (now["lifecycle_stage"], now["version"])
+        for now in (
+            client.get(f"/v1/contacts/{c['id']}", headers=admin).json()
+            for c in (customer, inactive, lead)
+        )
+    ]
+    assert stages == [("customer", 1), ("inactive", 1), ("customer", 2)]
+    assert [len(timeline(client, admin, c["id"])) for c in (customer, inactive, lead)] == [1, 1, 1]
+
+
+def test_milestones_of_an_order_and_one_entry_per_cancellation(
+    client: httpx.Client,
+    admin: dict[str, str],
+    api: Any,
+    engine: Engine,
+    producer: KafkaProducer,
+) -> None:
+    contact = api.create_contact(lifecycle_stage="customer")
+    shipped = order(contact["id"], number="R-1")
+    cancelled = order(contact["id"], number="R-2")
+    events = [
+        publish(producer, placed(shipped)),
+        publish(producer, status_changed(shipped, "placed", "confirmed")),
+        publish(producer, status_changed(shipped, "confirmed", "in_production")),
+        publish(
+            producer,
+            status_changed(
+                shipped,
+                "in_production",
+                "shipped",
+                tracking={
+                    "carrier": "DHL",
+                    "number": "JD0001",
+                    "url": "https://dhl.example/JD0001",
+                },
+            ),
+        ),
+        publish(producer, placed(cancelled)),
+        # The orders service reports a cancellation both ways; the timeline shows it once.
+        publish(producer, status_changed(cancelled, "placed", "cancelled", source="customer")),
+        publish(
+            producer,
+            envelope(
+                orders.OrderCancelled(
+                    order=cancelled.model_copy(update={"status": "cancelled"}),
+                    reason="changed mind",
+                ),
+                cancelled.id,
+            ),
+        ),
+    ]
+
+    wait_until(lambda: all(processed(engine, e) for e in events))
+
+    entries = {e["subject"]: e for e in timeline(client, admin, contact["id"])}
+    assert sorted(entries) == [
+        "Order R-1 confirmed",
+        "Order R-1 in production",
+        "Order R-1 placed",
+        "Order R-1 shipped (DHL JD0001)",
+        "Order R-2 cancelled",
+        "Order R-2 placed",
+    ]
+    assert entries["Order R-1 shipped (DHL JD0001)"]["metadata"] == {
+        "order_id": str(shipped.id),
+        "number": "R-1",
+        "status": "shipped",
+        "from_status": "in_production",
+        "source": "erp",
+        "tracking": {"carrier": "DHL", "number": "JD0001", "url": "https://dhl.example/JD0001"},
+    }
+    assert entries["Order R-2 cancelled"]["metadata"] == {
+        "order_id": str(cancelled.id),
+        "number": "R-2",
+        "status": "cancelled",
+        "from_status": "placed",
+        "source": "customer",
+    }
+
+
+def test_requested_tasks_are_created_once_under_their_id(
+    client: httpx.Client,
+    admin: dict[str, str],
+    api: Any,
+    engine: Engine,
+    producer: KafkaProducer,
+) -> None:
+    contact = api.create_contact()
+    deal = opportunity(contact["id"])
+    review = requested("Review with a senior manager")
+    call = requested("Call the buyer", kind="call", assignee_id=None, due_at=None)
+    created = publish(
+        producer,
+        envelope(orders.OpportunityCreated(opportunity=deal, requested_tasks=[review]), deal.id),
+    )
+    moved = publish(
+        producer,
+        envelope(
+            orders.OpportunityStageChanged(
+                opportunity=deal.model_copy(update={"stage": "rfq_received", "version": 2}),
+                from_stage="initiation",
+                to_stage="rfq_received",
+                changed_by="agent-7",
+                requested_tasks=[review, call],
+            ),
+            deal.id,
+        ),
+    )
+    publish(producer, created)  # redelivered
+
+    wait_until(lambda: processed(engine, created) and processed(engine, moved))
+    publish(producer, moved)  # redelivered once more, after it was applied
+    # An event behind the redelivery on the same partition (same key) shows it was passed.
+    sentinel = publish(
+        producer,
+        envelope(
+            orders.OpportunityStageChanged(
+                opportunity=deal.model_copy(update={"stage": "quote_sent", "version": 3}),
+                from_stage="rfq_received",
+                to_stage="quote_sent",
+                changed_by="agent-7",
+            ),
+            deal.id,
+        ),
+    )
+    wait_until(lambda: processed(engine, sentinel))
+
+    listed = client.get("/v1/tasks", params={"contact_id": contact["id"]}, headers=admin).json()
+    tasks = {t["id"]: t for t in listed["items"]}
+    assert sorted(tasks) == sorted([str(review.id), str(call.id)])
+    assert {
+        k: tasks[str(review.id)][k]
+        for k in ("title", "kind", "contact_id", "assignee_id", "due_at", "status")
+    } == {
+        "title": "Review with a senior manager",
+        "kind": "todo",
+        "contact_id": contact["id"],
+        "assignee_id": "manager-1",
+        "due_at": "2030-03-02T09:30:00Z",
+        "status": "open",
+    }
+    assert (tasks[str(call.id)]["kind"], tasks[str(call.id)]["due_at"]) == ("call", None)
+
+
+def test_events_about_a_merged_contact_reach_the_survivor(
+    client: httpx.Client,
+    admin: dict[str, str],
+    api: Any,
+    engine: Engine,
+    producer: KafkaProducer,
+) -> None:
+    survivor = api.create_contact(first_name="Ada")
+    duplicate = api.create_contact(first_name="Ada L.")
+    merged = client.post(
+        f"/v1/contacts/{survivor['id']}/merge",
+        json={"duplicate_id": duplicate["id"]},
+        headers=admin,
+    )
+    assert merged.status_code == 200, merged.text
+    snapshot = order(duplicate["id"])
+    deal = opportunity(duplicate["id"])
+    task = requested("Follow up")
+    events = [
+        publish(producer, placed(snapshot)),
+        publish(
+            producer,
+            envelope(orders.OpportunityCreated(opportunity=deal, requested_tasks=[task]), deal.id),
+        ),
+    ]
+
+    wait_until(lambda: all(processed(engine, e) for e in events))
+
+    now = client.get(f"/v1/contacts/{survivor['id']}", headers=admin).json()
+    assert now["lifecycle_stage"] == "customer"
+    assert [e["subject"] for e in timeline(client, admin, survivor["id"])] == [
+        "Order R-000123 placed"
+    ]
+    assert client.get(f"/v1/tasks/{task.id}", headers=admin).json()["contact_id"] == survivor["id"]
+
+
+def test_events_about_unknown_contacts_are_skipped_not_dead_lettered(
+    client: httpx.Client,
+    engine: Engine,
+    count: Callable[[str], int],
+    producer: KafkaProducer,
+) -> None:
+    stranger = str(uuid.uuid4())
+    snapshot = order(stranger)
+    deal = opportunity(stranger)
+    events = [
+        publish(producer, placed(snapshot)),
+        publish(producer, status_changed(snapshot, "placed", "confirmed")),
+        publish(
+            producer,
+            envelope(
+                orders.OpportunityCreated(opportunity=deal, requested_tasks=[requested("Call")]),
+                deal.id,
+            ),
+        ),
+    ]
+
+    wait_until(lambda: all(processed(engine, e) for e in events))
+
+    assert (count("interactions"), count("tasks"), count("outbox")) == (0, 0, 0)
+
+
+def test_an_unreadable_event_is_dead_lettered_and_the_partition_moves_on(
+    client: httpx.Client,
+    admin: dict[str, str],
+    api: Any,
+    engine: Engine,
+    broker: LocalBroker,
+    producer: KafkaProducer,
+) -> None:
+    contact = api.create_contact()
+    snapshot = order(contact["id"])
+    broken = CloudEvent(
+        source="orders",
+        type=orders.OrderPlaced.event_type,
+        subject=str(snapshot.id),
+        data={"order": {"id": "not-an-order"}},
+    )
+    publish(producer, broken)
+    after = publish(producer, placed(snapshot))  # same key: behind it on the same partition
+
+    wait_until(lambda: processed(engine, after))
+
+    assert not processed(engine, broken)
+    reader = make_consumer(broker.bootstrap, f"dlq-reader-{uuid.uuid4()}", [dlq_topic(GROUP)])
+    dead: list[Any] = []
+    deadline = time.monotonic() + 20
+    try:
+        while not dead and time.monotonic() < deadline:
+            for records in reader.poll(timeout_ms=300).values():
+                dead += [r for r in records if json.loads(r.value)["id"] == str(broken.id)]
+    finally:
+        reader.close()
+    assert len(dead) == 1
+    headers = dict(dead[0].headers)
+    assert headers["original_topic"] == orders.TOPIC.encode()
+    assert headers["error"].startswith(b"ValidationError")
+    assert client.get(f"/v1/contacts/{contact['id']}", headers=admin).json()["lifecycle_stage"] == (
+        "customer"
+    )
