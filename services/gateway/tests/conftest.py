@@ -25,7 +25,7 @@ from crm_gateway.migrate import SERVICE_DIR
 from crm_gateway.tables import metadata
 
 from .helpers import BOOTSTRAP_KEY, INTERNAL_SECRET, Running, bearer, create_key
-from .upstream import create_upstream_app
+from .upstream import create_orders_upstream_app, create_upstream_app
 
 
 @pytest.fixture(scope="session")
@@ -45,27 +45,42 @@ def scratch_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> 
     drop_database(url)
 
 
-@pytest.fixture(scope="session")
-def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The echo service standing in for contacts (routes /v1/contacts and /v1/tasks)."""
-    directory = tmp_path_factory.mktemp("upstream")
-    settings = ServiceSettings(
+def _echo_settings(tmp_path_factory: pytest.TempPathFactory, name: str) -> ServiceSettings:
+    directory = tmp_path_factory.mktemp(name)
+    return ServiceSettings(
         environment="test",
-        service_name="echo",
-        database_url=f"sqlite:///{directory}/echo.db",
+        service_name=name,
+        database_url=f"sqlite:///{directory}/{name}.db",
         internal_secret=INTERNAL_SECRET,
         log_level="WARNING",
     )
-    server = LiveServer(create_upstream_app(settings)).start()
+
+
+@pytest.fixture(scope="session")
+def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The echo service standing in for contacts (routes /v1/contacts and /v1/tasks)."""
+    server = LiveServer(create_upstream_app(_echo_settings(tmp_path_factory, "echo"))).start()
     yield server
     server.stop()
 
 
-def gateway_settings(database: str, upstream_url: str, **overrides: Any) -> GatewaySettings:
+@pytest.fixture(scope="session")
+def orders_upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The echo service standing in for orders (every prefix the route table sends there)."""
+    app = create_orders_upstream_app(_echo_settings(tmp_path_factory, "echo-orders"))
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+def gateway_settings(
+    database: str, contacts_url: str, orders_url: str, **overrides: Any
+) -> GatewaySettings:
     values: dict[str, Any] = {
         "environment": "test",
         "database_url": database,
-        "contacts_url": upstream_url,
+        "contacts_url": contacts_url,
+        "orders_url": orders_url,
         "bootstrap_api_key": BOOTSTRAP_KEY,
         "internal_secret": INTERNAL_SECRET,
         "log_level": "WARNING",
@@ -82,19 +97,22 @@ def serve(settings: GatewaySettings) -> Running:
 
 
 @pytest.fixture(scope="session")
-def gateway(database: str, upstream: LiveServer) -> Iterator[Running]:
-    running = serve(gateway_settings(database, upstream.url))
+def gateway(database: str, upstream: LiveServer, orders_upstream: LiveServer) -> Iterator[Running]:
+    running = serve(gateway_settings(database, upstream.url, orders_upstream.url))
     yield running
     running.server.stop()
 
 
 @pytest.fixture
-def start_gateway(database: str, upstream: LiveServer) -> Iterator[Callable[..., Running]]:
+def start_gateway(
+    database: str, upstream: LiveServer, orders_upstream: LiveServer
+) -> Iterator[Callable[..., Running]]:
     """Start another gateway on the same database, with some settings changed."""
     started: list[Running] = []
 
     def start(**overrides: Any) -> Running:
-        running = serve(gateway_settings(database, upstream.url, **overrides))
+        urls = {"contacts_url": upstream.url, "orders_url": orders_upstream.url}
+        running = serve(gateway_settings(database, **(urls | overrides)))
         started.append(running)
         return running
 

@@ -11,6 +11,35 @@ ROLES_OF_PATHS = {
     "/v1/api-keys": {"admin"},
 }
 ALL_ROLES = ("admin", "manager", "agent", "partner", "website", "erp", "telephony")
+STAFF = {"admin", "manager", "agent"}
+CATALOG_ADMINS = {"admin", "manager"}
+
+# The orders service's prefixes, per method (DESIGN.md §5): the ERP reaches its integration and
+# reads orders and products; the website reads the catalog, validates configurations and places
+# orders; partners work deals and orders and read the catalog; catalog, pipeline and rule writes
+# are for admins and managers.
+ORDERS_MATRIX = {
+    ("GET", "/v1/products"): STAFF | {"partner", "website", "erp"},
+    ("GET", "/v1/products/p-1"): STAFF | {"partner", "website", "erp"},
+    ("POST", "/v1/products"): CATALOG_ADMINS,
+    ("PATCH", "/v1/products/p-1"): CATALOG_ADMINS,
+    ("POST", "/v1/configurations/validate"): STAFF | {"partner", "website"},
+    ("GET", "/v1/pipelines"): STAFF | {"partner"},
+    ("POST", "/v1/pipelines"): CATALOG_ADMINS,
+    ("GET", "/v1/pipeline-rules"): STAFF,
+    ("POST", "/v1/pipeline-rules"): CATALOG_ADMINS,
+    ("DELETE", "/v1/pipeline-rules/r-1"): CATALOG_ADMINS,
+    ("GET", "/v1/opportunities"): STAFF | {"partner"},
+    ("POST", "/v1/opportunities/o-1/stage"): STAFF | {"partner"},
+    ("POST", "/v1/quotes"): STAFF | {"partner"},
+    ("POST", "/v1/quotes/q-1/accept"): STAFF | {"partner"},
+    ("GET", "/v1/orders"): STAFF | {"partner", "erp"},
+    ("GET", "/v1/orders/o-1"): STAFF | {"partner", "erp"},
+    ("POST", "/v1/orders"): STAFF | {"partner", "website"},
+    ("POST", "/v1/orders/o-1/place"): STAFF | {"partner"},
+    ("PATCH", "/v1/orders/o-1"): STAFF | {"partner"},
+    ("POST", "/v1/integrations/erp/orders/o-1/status"): {"admin", "erp"},
+}
 
 
 @pytest.mark.parametrize(
@@ -55,6 +84,61 @@ def test_role_matrix(client: httpx.Client, key_for: Callable[..., dict[str, str]
         for role in ALL_ROLES
     }
     assert outcome == expected
+
+
+def test_orders_role_matrix(client: httpx.Client, key_for: Callable[..., dict[str, str]]) -> None:
+    headers = {role: key_for(role) for role in ALL_ROLES}
+    outcome = {
+        (method, path, role): client.request(
+            method, path, json={} if method != "GET" else None, headers=headers[role]
+        ).status_code
+        for method, path in ORDERS_MATRIX
+        for role in ALL_ROLES
+    }
+
+    expected = {
+        (method, path, role): 200 if role in allowed else 403
+        for (method, path), allowed in ORDERS_MATRIX.items()
+        for role in ALL_ROLES
+    }
+    assert outcome == expected
+
+
+def test_orders_prefixes_reach_the_orders_service(
+    client: httpx.Client, key_for: Callable[..., dict[str, str]]
+) -> None:
+    erp = key_for("erp")
+
+    response = client.post(
+        "/v1/integrations/erp/orders/o-1/status?x=1", json={"status": "confirmed"}, headers=erp
+    )
+
+    assert response.status_code == 200
+    echo = response.json()
+    assert (echo["service"], echo["method"], echo["path"], echo["query"], echo["roles"]) == (
+        "echo-orders",
+        "POST",
+        "/v1/integrations/erp/orders/o-1/status",
+        "x=1",
+        ["erp"],
+    )
+    assert echo["body"] == '{"status":"confirmed"}'
+
+
+def test_a_method_level_refusal_names_the_method(
+    client: httpx.Client, key_for: Callable[..., dict[str, str]]
+) -> None:
+    website = key_for("website")
+
+    cancel = client.post("/v1/orders/o-1/cancel", json={}, headers=website)
+    product = client.post("/v1/products", json={}, headers=website)
+
+    assert cancel.status_code == 403
+    assert cancel.headers["content-type"] == "application/problem+json"
+    assert cancel.json()["detail"] == (
+        "POST /v1/orders/o-1/cancel needs one of the roles: admin, agent, manager, partner."
+    )
+    assert product.json()["detail"] == "POST /v1/products needs one of the roles: admin, manager."
 
 
 def test_partner_reaches_contacts_but_not_tasks_or_keys(

@@ -19,13 +19,17 @@ def test_defaults() -> None:
 
     assert settings.service_name == "gateway"
     assert settings.database_url == "sqlite:///var/gateway.db"
-    assert settings.upstreams == {"contacts": "http://127.0.0.1:8001"}
+    assert settings.upstreams == {
+        "contacts": "http://127.0.0.1:8001",
+        "orders": "http://127.0.0.1:8002",
+    }
     assert settings.bootstrap_api_key is None
 
 
 def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_GATEWAY_DATABASE_URL", "postgresql://db/gateway")
     monkeypatch.setenv("CRM_CONTACTS_URL", "http://contacts:8001/")
+    monkeypatch.setenv("CRM_ORDERS_URL", "http://orders:8002")
     monkeypatch.setenv("CRM_BOOTSTRAP_API_KEY", "rk_dev_key")
     monkeypatch.setenv("CRM_GATEWAY_UPSTREAM_TIMEOUT_SECONDS", "2.5")
     monkeypatch.setenv("CRM_GATEWAY_KEY_CACHE_SECONDS", "1")
@@ -33,7 +37,10 @@ def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = GatewaySettings()
 
     assert settings.database_url == "postgresql://db/gateway"
-    assert settings.upstreams == {"contacts": "http://contacts:8001"}
+    assert settings.upstreams == {
+        "contacts": "http://contacts:8001",
+        "orders": "http://orders:8002",
+    }
     assert settings.bootstrap_api_key == "rk_dev_key"
     assert settings.upstream_timeout_seconds == 2.5
     assert settings.key_cache_seconds == 1.0

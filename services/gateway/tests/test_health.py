@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from .helpers import Running
 
@@ -13,21 +14,23 @@ def test_ready_when_the_database_and_every_service_are(client: httpx.Client) -> 
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready",
-        "checks": {"database": "ok", "contacts": "ok"},
+        "checks": {"database": "ok", "contacts": "ok", "orders": "ok"},
     }
 
 
+@pytest.mark.parametrize("service", ["contacts", "orders"])
 def test_unready_while_a_service_is_down(
-    client: httpx.Client, start_gateway: Callable[..., Running], dead_url: str
+    client: httpx.Client, start_gateway: Callable[..., Running], dead_url: str, service: str
 ) -> None:
-    down = start_gateway(contacts_url=dead_url)
+    down = start_gateway(**{f"{service}_url": dead_url})
 
     response = httpx.get(f"{down.url}/readyz")
 
     assert response.status_code == 503
+    checks = {"database": "ok", "contacts": "ok", "orders": "ok"}
     assert response.json() == {
         "status": "unready",
-        "checks": {"database": "ok", "contacts": "unavailable: ConnectError"},
+        "checks": checks | {service: "unavailable: ConnectError"},
     }
 
 

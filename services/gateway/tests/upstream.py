@@ -1,5 +1,6 @@
-"""A small real upstream service for the gateway's tests: it verifies the signed identity like every
-service does (crm_common.auth.require_roles) and echoes back what reached it."""
+"""Small real upstream services for the gateway's tests: they verify the signed identity like every
+service does (crm_common.auth.require_roles) and echo back what reached them. One stands in for
+contacts, one for orders."""
 
 import asyncio
 from typing import Annotated
@@ -9,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from crm_common.app import create_service_app
-from crm_common.auth import Principal, require_roles
+from crm_common.auth import Principal, PrincipalDep, require_roles
 from crm_common.settings import ServiceSettings
 
 ContactsCaller = Annotated[
@@ -21,6 +22,7 @@ StaffCaller = Annotated[Principal, Depends(require_roles("admin", "manager", "ag
 class Echo(BaseModel):
     """What the upstream received."""
 
+    service: str
     principal_id: str
     roles: list[str]
     request_id: str | None
@@ -39,6 +41,7 @@ class ApiKeyRead(BaseModel):
 
 async def echo(request: Request, principal: Principal) -> Echo:
     return Echo(
+        service=request.app.state.settings.service_name,
         principal_id=principal.id,
         roles=sorted(principal.roles),
         request_id=request.headers.get("x-request-id"),
@@ -119,6 +122,50 @@ async def list_tasks(request: Request, principal: StaffCaller) -> Echo:
 async def reports(_principal: StaffCaller) -> dict[str, str]:
     """Not in the gateway's route table."""
     return {"secret": "no"}
+
+
+# The orders service's prefixes; the gateway's route table is what decides who reaches them, so the
+# stand-in only verifies the identity and echoes (any method, any path below the prefix).
+ORDERS_PREFIXES = (
+    "/v1/products",
+    "/v1/configurations",
+    "/v1/pipelines",
+    "/v1/pipeline-rules",
+    "/v1/opportunities",
+    "/v1/quotes",
+    "/v1/orders",
+    "/v1/integrations/erp",
+)
+ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def _orders_router(prefix: str) -> APIRouter:
+    router = APIRouter(prefix=prefix, tags=["orders"])
+
+    async def anything(request: Request, principal: PrincipalDep) -> Echo:
+        return await echo(request, principal)
+
+    name = prefix.rsplit("/", 1)[-1].replace("-", "_")
+    for method in ANY_METHOD:
+        for path, where in (("", "root"), ("/{rest:path}", "below")):
+            router.add_api_route(
+                path,
+                anything,
+                methods=[method],
+                response_model=Echo,
+                name=f"{name}_{where}_{method.lower()}",
+            )
+    return router
+
+
+def create_orders_upstream_app(settings: ServiceSettings) -> FastAPI:
+    return create_service_app(
+        settings,
+        title="Echo orders upstream",
+        description="Echoes what the gateway forwards to the orders service.",
+        routers=[_orders_router(prefix) for prefix in ORDERS_PREFIXES],
+        check_broker=False,
+    )
 
 
 def create_upstream_app(settings: ServiceSettings) -> FastAPI:

@@ -47,10 +47,13 @@ def bearer_key(authorization: str | None) -> str:
     return key
 
 
-def authorize(principal: Principal, route: Route) -> None:
-    """403 unless the caller holds one of the roles the route table allows for the path."""
-    if not principal.has_any(route.roles):
-        raise Forbidden(f"{route.prefix} needs one of the roles: {', '.join(sorted(route.roles))}.")
+def authorize(principal: Principal, route: Route, method: str, path: str) -> None:
+    """403 unless the caller holds one of the roles the route table allows for the method and path."""
+    allowed = route.roles_for(method, path)
+    if not principal.has_any(allowed):
+        # Where the roles depend on the method (and path), the answer names both.
+        where = f"{method} {path}" if route.grants else route.prefix
+        raise Forbidden(f"{where} needs one of the roles: {', '.join(sorted(allowed))}.")
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ async def authorized_caller(
     route = match(request.url.path)
     if route is None:  # pragma: no cover - every own route is in the table
         raise NotFound(f"No API at {request.url.path}.")
-    authorize(principal, route)
+    authorize(principal, route, request.method, request.url.path)
     request.state.principal = principal
     return principal
 

@@ -3,8 +3,21 @@
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from ..helpers import Running
+from ..upstream import ORDERS_PREFIXES
+
+CONTACTS_PATHS = [
+    "/v1/contacts",
+    "/v1/contacts/clash",
+    "/v1/contacts/slow",
+    "/v1/contacts/status/{code}",
+    "/v1/contacts/{rest}",
+    "/v1/tasks",
+]
+ORDERS_PATHS = [path for prefix in ORDERS_PREFIXES for path in (prefix, prefix + "/{rest}")]
+KEYS_PATHS = ["/v1/api-keys", "/v1/api-keys/{key_id}"]
 
 
 def test_merged_document_has_both_and_only_reachable_paths(client: httpx.Client) -> None:
@@ -12,16 +25,8 @@ def test_merged_document_has_both_and_only_reachable_paths(client: httpx.Client)
 
     assert response.status_code == 200
     document = response.json()
-    assert sorted(document["paths"]) == [
-        "/v1/api-keys",
-        "/v1/api-keys/{key_id}",
-        "/v1/contacts",
-        "/v1/contacts/clash",
-        "/v1/contacts/slow",
-        "/v1/contacts/status/{code}",
-        "/v1/contacts/{rest}",
-        "/v1/tasks",
-    ]
+    assert sorted(document["paths"]) == sorted(KEYS_PATHS + CONTACTS_PATHS + ORDERS_PATHS)
+    assert sorted(document["paths"]["/v1/orders"]) == ["delete", "get", "patch", "post", "put"]
     assert document["servers"] == [{"url": "/"}]
     assert document["x-rapport-missing"] == []
 
@@ -58,17 +63,24 @@ def test_clashing_schema_names_are_kept_apart(client: httpx.Client) -> None:
     assert schemas["Echo"]["title"] == "Echo"
 
 
+@pytest.mark.parametrize(
+    ("service", "left"), [("contacts", ORDERS_PATHS), ("orders", CONTACTS_PATHS)]
+)
 def test_a_service_that_is_down_is_listed_missing(
-    client: httpx.Client, start_gateway: Callable[..., Running], dead_url: str
+    client: httpx.Client,
+    start_gateway: Callable[..., Running],
+    dead_url: str,
+    service: str,
+    left: list[str],
 ) -> None:
-    down = start_gateway(contacts_url=dead_url)
+    down = start_gateway(**{f"{service}_url": dead_url})
 
     response = httpx.get(f"{down.url}/openapi.json")
 
     assert response.status_code == 200
     document = response.json()
-    assert document["x-rapport-missing"] == ["contacts"]
-    assert sorted(document["paths"]) == ["/v1/api-keys", "/v1/api-keys/{key_id}"]
+    assert document["x-rapport-missing"] == [service]
+    assert sorted(document["paths"]) == sorted(KEYS_PATHS + left)
 
 
 def test_docs_point_at_the_merged_document(client: httpx.Client) -> None:

@@ -175,7 +175,16 @@ def test_services_refuse_requests_that_bypass_the_gateway(upstream: Any) -> None
 
 
 @pytest.mark.parametrize(
-    "path", ["/v1/contactsX", "/v1/contacts-old/1", "/v1/orders", "/v2/contacts", "/", "/v1"]
+    "path",
+    [
+        "/v1/contactsX",
+        "/v1/contacts-old/1",
+        "/v1/ordersX",
+        "/v1/integrations",
+        "/v2/contacts",
+        "/",
+        "/v1",
+    ],
 )
 def test_paths_under_no_prefix_are_404(
     client: httpx.Client, partner: tuple[str, dict[str, str]], path: str

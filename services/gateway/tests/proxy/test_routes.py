@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm_gateway.proxy.routes import GATEWAY, ROUTES, Route, forwarded, match
+from crm_gateway.proxy.routes import GATEWAY, READS, ROUTES, Grant, Route, forwarded, match
 
 
 @pytest.mark.parametrize(
@@ -14,6 +14,17 @@ from crm_gateway.proxy.routes import GATEWAY, ROUTES, Route, forwarded, match
         ("/v1/tasks", "/v1/tasks"),
         ("/v1/tasks/1", "/v1/tasks"),
         ("/v1/api-keys/1", "/v1/api-keys"),
+        ("/v1/products/p-1", "/v1/products"),
+        ("/v1/configurations/validate", "/v1/configurations"),
+        ("/v1/pipelines", "/v1/pipelines"),
+        ("/v1/pipeline-rules/r-1", "/v1/pipeline-rules"),
+        ("/v1/opportunities/o-1/stage", "/v1/opportunities"),
+        ("/v1/quotes/q-1/accept", "/v1/quotes"),
+        ("/v1/orders", "/v1/orders"),
+        ("/v1/integrations/erp/orders/o-1/status", "/v1/integrations/erp"),
+        ("/v1/pipeline", None),
+        ("/v1/integrations", None),
+        ("/v1/integrations/erpX", None),
         ("/v1/contactsX", None),
         ("/v1/contacts-archive", None),
         ("/v1/task", None),
@@ -44,7 +55,69 @@ def test_least_privilege_per_design() -> None:
     assert roles == {
         "/v1/contacts": ["admin", "agent", "manager", "partner"],
         "/v1/tasks": ["admin", "agent", "manager"],
+        "/v1/products": ["admin", "manager"],
+        "/v1/configurations": ["admin", "agent", "manager", "partner", "website"],
+        "/v1/pipelines": ["admin", "manager"],
+        "/v1/pipeline-rules": ["admin", "manager"],
+        "/v1/opportunities": ["admin", "agent", "manager", "partner"],
+        "/v1/quotes": ["admin", "agent", "manager", "partner"],
+        "/v1/orders": ["admin", "agent", "manager", "partner"],
+        "/v1/integrations/erp": ["admin", "erp"],
         "/v1/api-keys": ["admin"],
     }
-    assert [route.prefix for route in forwarded()] == ["/v1/contacts", "/v1/tasks"]
+    assert {route.prefix: route.service for route in forwarded()} == {
+        "/v1/contacts": "contacts",
+        "/v1/tasks": "contacts",
+        "/v1/products": "orders",
+        "/v1/configurations": "orders",
+        "/v1/pipelines": "orders",
+        "/v1/pipeline-rules": "orders",
+        "/v1/opportunities": "orders",
+        "/v1/quotes": "orders",
+        "/v1/orders": "orders",
+        "/v1/integrations/erp": "orders",
+    }
     assert match("/v1/api-keys") == Route("/v1/api-keys", GATEWAY, frozenset({"admin"}))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "roles"),
+    [
+        ("GET", "/v1/products", "admin agent erp manager partner website"),
+        ("HEAD", "/v1/products/p-1", "admin agent erp manager partner website"),
+        ("POST", "/v1/products", "admin manager"),
+        ("PATCH", "/v1/products/p-1", "admin manager"),
+        ("GET", "/v1/pipelines", "admin agent manager partner"),
+        ("PUT", "/v1/pipelines/p-1", "admin manager"),
+        ("GET", "/v1/pipeline-rules", "admin agent manager"),
+        ("DELETE", "/v1/pipeline-rules/r-1", "admin manager"),
+        ("GET", "/v1/orders/o-1", "admin agent erp manager partner"),
+        ("POST", "/v1/orders", "admin agent manager partner website"),
+        ("POST", "/v1/orders/", "admin agent manager partner"),
+        ("POST", "/v1/orders/o-1/cancel", "admin agent manager partner"),
+        ("PATCH", "/v1/orders/o-1", "admin agent manager partner"),
+        ("POST", "/v1/integrations/erp/orders/o-1/status", "admin erp"),
+    ],
+)
+def test_roles_per_method(method: str, path: str, roles: str) -> None:
+    route = match(path)
+
+    assert route is not None
+    assert sorted(route.roles_for(method, path)) == roles.split()
+
+
+def test_a_grant_on_the_prefix_only_does_not_reach_below_it() -> None:
+    route = Route(
+        "/v1/things",
+        "svc",
+        frozenset({"agent"}),
+        (
+            Grant(frozenset({"viewer"}), READS),
+            Grant(frozenset({"maker"}), frozenset({"POST"}), True),
+        ),
+    )
+
+    assert route.roles_for("POST", "/v1/things") == {"agent", "maker"}
+    assert route.roles_for("POST", "/v1/things/1/copy") == {"agent"}
+    assert route.roles_for("GET", "/v1/things/1") == {"agent", "viewer"}
+    assert route.roles_for("DELETE", "/v1/things/1") == {"agent"}

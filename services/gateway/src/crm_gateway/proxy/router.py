@@ -40,7 +40,7 @@ def _endpoint(route: table.Route) -> Callable[[Request], Awaitable[Response]]:
             raise NotFound(f"No API at {path}.")
         ring: KeyRing = request.app.state.keyring
         principal = await ring.authenticate(request.headers.get("authorization"))
-        authorize(principal, route)
+        authorize(principal, route, request.method, path)
         forwarder: Forwarder = request.app.state.forwarder
         return await forwarder.forward(request, route.service, principal)
 

@@ -1,8 +1,12 @@
 """The route table: which path prefix goes to which service, and which roles may use it.
 
-Least privilege (DESIGN.md §5): a path under no prefix here is 404, a role not listed for its
-prefix is 403. The services check roles again per endpoint. Prefixes match whole path segments:
-`/v1/contacts` covers `/v1/contacts` and `/v1/contacts/...`, never `/v1/contactsX`.
+Least privilege (DESIGN.md §5): a path under no prefix here is 404, a role not allowed for its
+prefix and method is 403. The services check roles again per endpoint. Prefixes match whole path
+segments: `/v1/contacts` covers `/v1/contacts` and `/v1/contacts/...`, never `/v1/contactsX`.
+
+A route's `roles` may use every method; its `grants` add roles for some methods only (reads of the
+catalog for the website and the ERP), optionally on the prefix itself only (the website may
+`POST /v1/orders`, but not `POST /v1/orders/{id}/cancel`).
 """
 
 from dataclasses import dataclass
@@ -11,6 +15,18 @@ GATEWAY = "gateway"  # served by the gateway itself, not forwarded
 
 STAFF = frozenset({"admin", "manager", "agent"})
 ADMIN = frozenset({"admin"})
+# Who shapes what is sold and how deals move: the catalog, pipelines and their stage rules.
+CATALOG_ADMINS = frozenset({"admin", "manager"})
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Grant:
+    """`roles` may also use `methods`: on the prefix and below it, or on the prefix only (`exact`)."""
+
+    roles: frozenset[str]
+    methods: frozenset[str]
+    exact: bool = False
 
 
 @dataclass(frozen=True)
@@ -18,14 +34,45 @@ class Route:
     prefix: str
     service: str
     roles: frozenset[str]
+    grants: tuple[Grant, ...] = ()
 
     def matches(self, path: str) -> bool:
         return path == self.prefix or path.startswith(self.prefix + "/")
+
+    def roles_for(self, method: str, path: str) -> frozenset[str]:
+        """The roles that may send `method` to `path` (a path this route matches)."""
+        allowed = self.roles
+        for grant in self.grants:
+            if method in grant.methods and (not grant.exact or path == self.prefix):
+                allowed |= grant.roles
+        return allowed
 
 
 ROUTES: tuple[Route, ...] = (
     Route("/v1/contacts", "contacts", STAFF | {"partner"}),
     Route("/v1/tasks", "contacts", STAFF),
+    Route(
+        "/v1/products",
+        "orders",
+        CATALOG_ADMINS,
+        (Grant(STAFF | {"partner", "website", "erp"}, READS),),
+    ),
+    # Validating a configuration reads the catalog; it changes nothing.
+    Route("/v1/configurations", "orders", STAFF | {"partner", "website"}),
+    Route("/v1/pipelines", "orders", CATALOG_ADMINS, (Grant(STAFF | {"partner"}, READS),)),
+    Route("/v1/pipeline-rules", "orders", CATALOG_ADMINS, (Grant(STAFF, READS),)),
+    Route("/v1/opportunities", "orders", STAFF | {"partner"}),
+    Route("/v1/quotes", "orders", STAFF | {"partner"}),
+    Route(
+        "/v1/orders",
+        "orders",
+        STAFF | {"partner"},
+        (
+            Grant(frozenset({"erp"}), READS),
+            Grant(frozenset({"website"}), frozenset({"POST"}), exact=True),
+        ),
+    ),
+    Route("/v1/integrations/erp", "orders", ADMIN | {"erp"}),
     Route("/v1/api-keys", GATEWAY, ADMIN),
 )
 
