@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 STAMP := .venv/.installed
 INSTALL_INPUTS := pyproject.toml $(wildcard uv.lock) $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
 TEST_PATHS := $(wildcard libs services tests)
-TYPED_PATHS := libs/common/src $(wildcard services/*/src) tools scripts
+TYPED_PATHS := libs/common/src $(wildcard services/*/src) tools scripts examples
 
 .PHONY: help install run test lint openapi openapi-check bench clean
 

@@ -1,4 +1,5 @@
-"""`make bench`: contacts throughput, caller-ID lookup and outbox latency, each beside a bare reference.
+"""`make bench`: contacts throughput, caller-ID lookup and outbox latency; orders placed per second, the
+configurator at 200 rules and order placed -> ERP consumer; each beside a bare reference.
 
 Every figure comes from this run on this machine: the service and its bare reference are measured with
 the same load generator, one after the other, and the ratio is printed next to the percentiles.
@@ -7,26 +8,26 @@ the same load generator, one after the other, and the ratio is printed next to t
 import argparse
 import json
 import tempfile
-import threading
 import time
 import uuid
 from datetime import datetime
 from pathlib import Path
 
 import httpx
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 from sqlalchemy import insert
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
+from bench import orders
 from bench.bare_app import BareContact
-from bench.harness import combined, load, percentile, summary
+from bench.harness import compare_throughput, load, percentile, summary
+from bench.receiver import Receiver, drain
 from crm_common.auth import IDENTITY_HEADER, Principal, sign_identity
 from crm_common.broker import LocalBroker
 from crm_common.db import make_engine, new_id, utcnow
 from crm_common.migrations import upgrade
 from crm_common.testing import ServiceProcess as Server
 from crm_contacts.contacts.models import Contact, ContactPhone
-from crm_contacts.db import Outbox
 from crm_contacts.migrate import SERVICE_DIR
 
 SECRET = "bench-" + uuid.uuid4().hex + uuid.uuid4().hex
@@ -80,37 +81,21 @@ def throughput(
     concurrency: int,
     rounds: int,
 ) -> None:
-    print(
-        f"\n== Contacts created per second ({count} POSTs each, {concurrency} concurrent, SQLite; "
-        f"{rounds} alternating rounds) =="
-    )
-    offset = 0
-
     async def post_service(client: httpx.AsyncClient, i: int) -> httpx.Response:
-        return await client.post("/v1/contacts", json=contact_body(offset + i), headers=headers)
+        return await client.post("/v1/contacts", json=contact_body(i), headers=headers)
 
     async def post_bare(client: httpx.AsyncClient, i: int) -> httpx.Response:
-        return await client.post("/contacts", json=bare_body(offset + i))
+        return await client.post("/contacts", json=bare_body(i))
 
-    load(service.url, post_service, 200, concurrency)  # warm-up
-    load(bare.url, post_bare, 200, concurrency)
-    refs, svcs = [], []
-    for _ in range(rounds):  # alternate, so that a slow spell of the machine hits both sides
-        offset += 1_000_000
-        refs.append(load(bare.url, post_bare, count // rounds, concurrency))
-        svcs.append(load(service.url, post_service, count // rounds, concurrency))
-    ref, svc = combined(refs), combined(svcs)
-    print(
-        f"bare FastAPI+SQLModel insert : {ref.per_second:8.1f}/s  {summary(ref.latencies_ms)}  failures {ref.failures}"
-    )
-    print(
-        f"contacts service (full path) : {svc.per_second:8.1f}/s  {summary(svc.latencies_ms)}  failures {svc.failures}"
-    )
-    per_round = [s.per_second / r.per_second for r, s in zip(refs, svcs, strict=True)]
-    ratio = svc.per_second / ref.per_second
-    print(
-        f"ratio service/bare           : {ratio:.2f}  (rounds: {', '.join(f'{x:.2f}' for x in per_round)})"
-        f"  (target >= 0.5)  {'OK' if ratio >= 0.5 else 'BELOW TARGET'}"
+    compare_throughput(
+        "Contacts created per second (SQLite)",
+        ("bare FastAPI+SQLModel insert", "contacts service (full path)"),
+        (bare.url, post_bare),
+        (service.url, post_service),
+        count=count,
+        concurrency=concurrency,
+        rounds=rounds,
+        target=0.5,
     )
 
 
@@ -188,60 +173,6 @@ def lookup(
     )
 
 
-class Receiver:
-    """Records when each message arrives on a topic (assigned partitions, from the current end)."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        # A short fetch wait, so the figure is the time to reach the broker, not the consumer's poll.
-        self.consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=5
-        )
-        partitions = self.consumer.partitions_for_topic(topic) or {0}
-        assigned = [TopicPartition(topic, p) for p in partitions]
-        self.consumer.assign(assigned)
-        self.consumer.seek_to_end(*assigned)
-        for tp in assigned:
-            self.consumer.position(tp)
-        self.arrivals: list[tuple[float, bytes]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for records in self.consumer.poll(timeout_ms=20).values():
-                now = time.time()
-                self.arrivals.extend((now, r.value) for r in records)
-
-    def wait_for(self, count: int, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.arrivals) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self._stop.set()
-        self._thread.join()
-        self.consumer.close()
-
-
-def drain(service_db: str, timeout: float) -> None:
-    """Wait until the relay has published everything earlier phases wrote."""
-    engine = make_engine(service_db)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            with Session(engine) as session:
-                pending = session.exec(
-                    select(func.count())
-                    .select_from(Outbox)
-                    .where(col(Outbox.published_at).is_(None))
-                ).one()
-            if pending == 0:
-                return
-            time.sleep(0.2)
-        raise TimeoutError("the outbox did not drain")
-    finally:
-        engine.dispose()
-
-
 def outbox_latency(
     service: Server, broker: LocalBroker, service_db: str, headers: dict[str, str], count: int
 ) -> None:
@@ -292,6 +223,9 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--lookups", type=int, default=3000)
     parser.add_argument("--events", type=int, default=200)
+    parser.add_argument(
+        "--only", nargs="+", choices=["contacts", "orders"], default=["contacts", "orders"]
+    )
     args = parser.parse_args()
 
     principal = Principal(id="bench", roles=frozenset({"admin"}))
@@ -315,10 +249,13 @@ def main() -> None:
                 "bench.bare_app:create_app", {"BARE_DATABASE_URL": bare_db}, work / "bare.log"
             ) as bare,
         ):
-            throughput(service, bare, headers, args.requests, args.concurrency, args.rounds)
-            numbers = seed(service_db, bare_db, args.contacts)
-            lookup(service, bare, headers, numbers, args.lookups)
-            outbox_latency(service, broker, service_db, headers, args.events)
+            if "contacts" in args.only:
+                throughput(service, bare, headers, args.requests, args.concurrency, args.rounds)
+                numbers = seed(service_db, bare_db, args.contacts)
+                lookup(service, bare, headers, numbers, args.lookups)
+                outbox_latency(service, broker, service_db, headers, args.events)
+            if "orders" in args.only:
+                orders.run(broker, work, bare, SECRET, headers, args, drain)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The bare reference: a FastAPI + SQLModel app that inserts one row, and looks one up by phone.
+"""The bare reference: a FastAPI + SQLModel app that inserts one row (a contact, an order), looks one
+up by phone, and echoes a body.
 
 No auth, no validation beyond the schema, no outbox, no middleware: what the contacts service is
 compared against in `make bench`.
@@ -19,6 +20,22 @@ class BareContact(SQLModel, table=True):
     last_name: str
     email: str
     phone: str = Field(index=True)
+
+
+class BareOrder(SQLModel, table=True):
+    __tablename__ = "bare_orders"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    contact_id: uuid.UUID
+    currency: str
+    total: str
+    payload: str
+
+
+class BareOrderIn(SQLModel):
+    contact_id: uuid.UUID
+    currency: str
+    total: str
+    payload: str
 
 
 class BareContactIn(SQLModel):
@@ -52,6 +69,19 @@ def create_app() -> FastAPI:
             session.commit()
             session.refresh(row)
             return row
+
+    @app.post("/orders", status_code=201)
+    def create_order(body: BareOrderIn) -> BareOrder:
+        with Session(engine) as session:
+            row = BareOrder.model_validate(body)
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return row
+
+    @app.post("/echo")
+    def echo(body: dict[str, object]) -> dict[str, object]:
+        return body
 
     @app.get("/contacts/by-phone/{phone}")
     def by_phone(phone: str) -> BareContact:

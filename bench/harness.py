@@ -89,3 +89,52 @@ def load(
     ok: set[int] | None = None,
 ) -> LoadResult:
     return asyncio.run(_load(base_url, request, count, concurrency, ok or {200, 201}))
+
+
+def compare_throughput(
+    title: str,
+    labels: tuple[str, str],
+    bare: tuple[str, Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]],
+    service: tuple[str, Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]],
+    *,
+    count: int,
+    concurrency: int,
+    rounds: int,
+    target: float,
+) -> float:
+    """Requests per second of `service` against `bare` (url, request), in alternating rounds so that
+    a slow spell of the machine hits both; prints both and the ratio, returns the ratio. The request
+    functions get a fresh index range each round."""
+    print(
+        f"\n== {title} ({count} requests each, {concurrency} concurrent; {rounds} alternating rounds) =="
+    )
+    (bare_url, bare_request), (service_url, service_request) = bare, service
+    load(service_url, service_request, 200, concurrency)  # warm-up
+    load(bare_url, bare_request, 200, concurrency)
+    refs, svcs = [], []
+    for n in range(1, rounds + 1):
+
+        async def on_bare(client: httpx.AsyncClient, i: int, n: int = n) -> httpx.Response:
+            return await bare_request(client, n * 1_000_000 + i)
+
+        async def on_service(client: httpx.AsyncClient, i: int, n: int = n) -> httpx.Response:
+            return await service_request(client, n * 1_000_000 + i)
+
+        refs.append(load(bare_url, on_bare, count // rounds, concurrency))
+        svcs.append(load(service_url, on_service, count // rounds, concurrency))
+    ref, svc = combined(refs), combined(svcs)
+    width = max(len(label) for label in labels)
+    for label, result in zip(labels, (ref, svc), strict=True):
+        print(
+            f"{label:<{width}} : {result.per_second:8.1f}/s  {summary(result.latencies_ms)}  "
+            f"failures {result.failures}"
+        )
+    per_round = ", ".join(
+        f"{s.per_second / r.per_second:.2f}" for r, s in zip(refs, svcs, strict=True)
+    )
+    ratio = svc.per_second / ref.per_second
+    verdict = "OK" if ratio >= target else "BELOW TARGET"
+    print(
+        f"{'ratio service/bare':<{width}} : {ratio:.2f}  (rounds: {per_round})  (target >= {target})  {verdict}"
+    )
+    return ratio

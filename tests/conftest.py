@@ -1,4 +1,4 @@
-"""The whole system for end-to-end tests: broker, contacts and gateway as real processes."""
+"""The whole system for end-to-end tests: broker, contacts, orders and gateway as real processes."""
 
 import contextlib
 import secrets
@@ -14,12 +14,14 @@ from crm_common.migrations import upgrade
 from crm_common.testing import ServiceProcess, database_url
 from crm_contacts.migrate import SERVICE_DIR as CONTACTS_DIR
 from crm_gateway.migrate import SERVICE_DIR as GATEWAY_DIR
+from crm_orders.migrate import SERVICE_DIR as ORDERS_DIR
 
 
 @dataclass
 class System:
     broker: LocalBroker
     contacts: ServiceProcess
+    orders: ServiceProcess
     gateway: ServiceProcess
     admin_key: str
 
@@ -40,8 +42,10 @@ class System:
 def system(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     tmp: Path = tmp_path_factory.mktemp(f"e2e-{backend}")
     contacts_db = database_url(backend, "e2e_contacts", str(tmp))
+    orders_db = database_url(backend, "e2e_orders", str(tmp))
     gateway_db = database_url(backend, "e2e_gateway", str(tmp))
     upgrade(CONTACTS_DIR, contacts_db)
+    upgrade(ORDERS_DIR, orders_db)
     upgrade(GATEWAY_DIR, gateway_db)
     secret = secrets.token_urlsafe(48)
     admin_key = "rk_e2e_" + secrets.token_urlsafe(32)
@@ -61,16 +65,24 @@ def system(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         )
         running.callback(contacts.stop)
         contacts.start()
+        orders = ServiceProcess(
+            "crm_orders.main:create_app",
+            {**common, "CRM_ORDERS_DATABASE_URL": orders_db},
+            tmp / "orders.log",
+        )
+        running.callback(orders.stop)
+        orders.start()
         gateway = ServiceProcess(
             "crm_gateway.main:create_app",
             {
                 **common,
                 "CRM_GATEWAY_DATABASE_URL": gateway_db,
                 "CRM_CONTACTS_URL": contacts.url,
+                "CRM_ORDERS_URL": orders.url,
                 "CRM_BOOTSTRAP_API_KEY": admin_key,
             },
             tmp / "gateway.log",
         )
         running.callback(gateway.stop)
         gateway.start()
-        yield System(broker, contacts, gateway, admin_key)
+        yield System(broker, contacts, orders, gateway, admin_key)
