@@ -23,6 +23,8 @@ persist, stop it without committing, so the order is read again on the next star
     python examples/erp_consumer.py --bootstrap 127.0.0.1:9092 \\
         --gateway http://127.0.0.1:8000 --key rk_... [--ship] [--once | --max-orders N]
 
+Ctrl-C or SIGTERM stops it between two polls.
+
 It needs only `kafka-python` and `httpx` (both in Rapport's environment) and none of Rapport's code:
 the event schemas are in `openapi/events/`, the topics in `openapi/asyncapi.yaml`.
 """
@@ -32,7 +34,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -195,8 +199,9 @@ def make_consumer(options: Options) -> KafkaConsumer:
     )
 
 
-def run(options: Options) -> int:
-    """Consume until stopped, `max_orders` were handled, or (`once`) the topic stays quiet."""
+def run(options: Options, stopping: threading.Event | None = None) -> int:
+    """Consume until `stopping` is set, `max_orders` were handled, or (`once`) the topic stays quiet."""
+    stopping = stopping or threading.Event()
     consumer = make_consumer(options)
     headers = {"Authorization": f"Bearer {options.key}"}
     done = 0
@@ -204,7 +209,9 @@ def run(options: Options) -> int:
     try:
         with httpx.Client(base_url=options.gateway, headers=headers, timeout=15) as http:
             erp = Erp(options, http)
-            while options.max_orders is None or done < options.max_orders:
+            while not stopping.is_set() and (
+                options.max_orders is None or done < options.max_orders
+            ):
                 batches = consumer.poll(timeout_ms=500)
                 if not consumer.assignment():
                     quiet_since = time.monotonic()  # still joining the group: not quiet yet
@@ -225,8 +232,6 @@ def run(options: Options) -> int:
     except Stop as exc:
         log.error("stopped: %s", exc)
         return 1
-    except KeyboardInterrupt:
-        log.info("interrupted")
     finally:
         consumer.close()
     log.info("handled %d orders", done)
@@ -283,7 +288,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     for noisy in ("kafka", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    return run(parse(sys.argv[1:] if argv is None else argv))
+    options = parse(sys.argv[1:] if argv is None else argv)
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: object) -> None:
+        # Finish the record at hand and leave between polls; the consumer group sees a clean exit.
+        log.info("%s received: stopping", signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    return run(options, stopping)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,13 @@
 (examples/erp_consumer.py) confirms it, and the contacts service turns the buyer into a customer
 with the order's milestones in the timeline."""
 
+import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -196,3 +199,103 @@ def test_the_example_erp_stops_on_a_refused_key(system: System) -> None:
 
     assert refused.returncode == 1
     assert "the gateway refused the key (403)" in refused.stderr
+
+
+def test_every_order_reaches_the_erp_exactly_once_when_the_broker_dies_mid_stream(
+    system: System, tmp_path: Path
+) -> None:
+    """The broker is killed while orders stream in (its memory is gone) and started again: each
+    order placed before, during and after the outage reaches the running example ERP exactly once."""
+    website, erp = system.new_key("website"), system.new_key("erp")
+    with system.client(system.admin_key) as admin:
+        cid = admin.post("/v1/contacts", json={"kind": "person", "first_name": "Cy"}).json()["id"]
+        pid = admin.post(
+            "/v1/products",
+            json={
+                "sku": f"BULB-{uuid.uuid4().hex[:8]}",
+                "name": "Bulb",
+                "category": "lighting",
+                "base_price": "4.00",
+                "currency": "EUR",
+            },
+        ).json()["id"]
+    log_path = tmp_path / "erp.log"
+    with open(log_path, "w") as log_file:
+        erp_process = subprocess.Popen(
+            [
+                sys.executable,
+                str(ERP_CONSUMER),
+                "--bootstrap",
+                system.broker.bootstrap,
+                "--gateway",
+                system.gateway.url,
+                "--key",
+                erp,
+                "--group",
+                f"erp-{uuid.uuid4()}",
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    placed: list[dict[str, Any]] = []
+    failures: list[str] = []
+
+    def stream(count: int) -> None:
+        with system.client(website) as site:
+            for _ in range(count):
+                answer = site.post(
+                    "/v1/orders",
+                    json={
+                        "contact_id": cid,
+                        "currency": "EUR",
+                        "lines": [{"product_id": pid, "options": {}, "quantity": 1}],
+                        "delivery_address": {
+                            "line1": "3 Quay",
+                            "postal_code": "10115",
+                            "city": "Berlin",
+                            "country": "DE",
+                        },
+                    },
+                )
+                if answer.status_code == 201:
+                    placed.append(answer.json())
+                else:
+                    failures.append(f"{answer.status_code} {answer.text}")
+                time.sleep(0.05)
+
+    total = 30
+    streaming = threading.Thread(target=stream, args=(total,))
+    try:
+        streaming.start()
+        assert eventually(lambda: len(placed) >= 10, True) is True
+        system.broker.kill()
+        assert eventually(lambda: len(placed) >= 20, True) is True  # placed while it is down
+        system.broker.start()
+        streaming.join(timeout=120)
+        assert failures == []
+        assert len(placed) == total
+
+        with system.client(erp) as e:
+
+            def statuses() -> list[str]:
+                return sorted({e.get(f"/v1/orders/{o['id']}").json()["status"] for o in placed})
+
+            assert eventually(statuses, ["confirmed"], timeout=90) == ["confirmed"]
+            for order in placed:
+                history = e.get(f"/v1/orders/{order['id']}").json()["history"]
+                assert [h["status"] for h in history] == ["placed", "confirmed"]
+    finally:
+        streaming.join(timeout=120)
+        erp_process.send_signal(signal.SIGTERM)
+        try:
+            erp_process.wait(timeout=30)
+        finally:
+            erp_process.kill()  # a no-op after a clean exit
+    log_text = log_path.read_text()
+    assert erp_process.returncode == 0, log_text[-3000:]
+    handled = Counter(
+        line.split("order ", 1)[1].split(" placed:", 1)[0]
+        for line in log_text.splitlines()
+        if " placed: " in line
+    )
+    assert {o["number"]: handled[o["number"]] for o in placed} == {o["number"]: 1 for o in placed}

@@ -70,6 +70,13 @@ class LocalBroker:
                 self._process.wait()
         self._process = None
 
+    def kill(self) -> None:
+        """Stop at once (SIGKILL), as a crash would: whatever it held in memory is gone."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
+
     def restart(self) -> None:
         """Stop and start again on the same port (the broker's memory is gone)."""
         self.stop()

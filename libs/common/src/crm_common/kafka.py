@@ -76,8 +76,10 @@ def make_consumer(
     return consumer
 
 
-def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = 3) -> None:
-    """Create missing topics (a real cluster may also create them by policy)."""
+def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = 3) -> dict[str, str]:
+    """Create missing topics (a real cluster may also create them by policy); returns each topic's
+    id, which changes when a topic is deleted and created again (or a memory-only broker restarts)."""
+    wanted = list(topics)
     admin = KafkaAdminClient(
         bootstrap_servers=_servers(bootstrap),
         request_timeout_ms=5000,
@@ -85,11 +87,12 @@ def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = 3) ->
     )
     try:
         existing = set(admin.list_topics())
-        missing = [t for t in topics if t not in existing]
+        missing = [t for t in wanted if t not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(
                     [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
                 )
+        return {str(t["name"]): str(t.get("topic_id")) for t in admin.describe_topics(wanted)}
     finally:
         admin.close()

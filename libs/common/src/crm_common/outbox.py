@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kafka import KafkaProducer
+from kafka import KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy import Engine, Index, event, insert, update
@@ -95,6 +95,13 @@ class OutboxRelay:
     On PostgreSQL the batch is claimed with FOR UPDATE SKIP LOCKED, so several replicas can relay side
     by side. On SQLite the batch is read, sent, then marked in a short write, so the database's single
     write lock is never held while waiting for the broker.
+
+    Acknowledged events can still be lost by the broker (a memory-only broker restarted, a topic
+    deleted and created again, a truncated log). The relay notices when a topic's id changed since it
+    last connected, or when a send is given an offset at or below one acknowledged before on that
+    partition; then every row of that topic is marked unpublished again and re-sent in order.
+    Consumers are idempotent, so what they already had is a no-op. (The broker's end offsets cannot
+    tell: Tansu reports the start of the last batch.)
     """
 
     def __init__(
@@ -114,6 +121,9 @@ class OutboxRelay:
         self.linger_seconds = linger_seconds
         self._producer: KafkaProducer | None = None
         self._known_topics: set[str] = set()
+        self._acknowledged: dict[TopicPartition, int] = {}
+        self._regressed: set[str] = set()
+        self._topic_ids: dict[str, str] = {}
         self._stop = threading.Event()
         self._wakeup = threading.Event()
         self._thread: threading.Thread | None = None
@@ -121,6 +131,12 @@ class OutboxRelay:
         registry = registry or CollectorRegistry()
         self.published = Counter(
             "outbox_published_total", "Events published", ["topic"], registry=registry
+        )
+        self.replayed = Counter(
+            "outbox_replayed_total",
+            "Events marked unpublished again because the broker lost them",
+            ["topic"],
+            registry=registry,
         )
         self.lag = Histogram(
             "outbox_publish_lag_seconds",
@@ -167,6 +183,11 @@ class OutboxRelay:
 
     def publish_batch(self) -> int:
         """Publish one batch; returns how many rows were published."""
+        if self._producer is None and self._topic_ids:
+            # (Re)connecting: first re-queue what a recreated topic lost, so it is re-sent in order.
+            ids = ensure_topics(self.bootstrap, self._topic_ids)
+            self._replay({t for t, i in ids.items() if self._topic_ids.get(t, i) != i})
+            self._topic_ids.update(ids)
         query = (
             select(self.model)
             .where(col(self.model.published_at).is_(None))
@@ -181,14 +202,15 @@ class OutboxRelay:
             sent = self._send(rows)
             with transaction(self.engine) as session:
                 self._mark(session, sent)
-            return len(sent)
-        with transaction(self.engine) as session:
-            claimed = session.exec(query.with_for_update(skip_locked=True)).all()
-            if not claimed:
-                return 0
-            sent = self._send([_Row.of(r) for r in claimed])
-            self._mark(session, sent)
-            return len(sent)
+        else:
+            with transaction(self.engine) as session:
+                claimed = session.exec(query.with_for_update(skip_locked=True)).all()
+                if not claimed:
+                    return 0
+                sent = self._send([_Row.of(r) for r in claimed])
+                self._mark(session, sent)
+        self._replay(set(self._regressed))
+        return len(sent)
 
     def _mark(self, session: Session, sent: Sequence["_Row"]) -> None:
         if not sent:
@@ -219,8 +241,12 @@ class OutboxRelay:
         first_error: Exception | None = None
         for row, future in zip(rows, futures, strict=True):
             try:
-                future.get(timeout=0)
+                metadata = future.get(timeout=0)
                 sent.append(row)
+                partition = TopicPartition(metadata.topic, metadata.partition)
+                if metadata.offset <= self._acknowledged.get(partition, -1):
+                    self._regressed.add(metadata.topic)  # the log went back: events were lost
+                self._acknowledged[partition] = metadata.offset
             except KafkaError as exc:
                 first_error = first_error or exc
         if first_error is not None:
@@ -239,9 +265,30 @@ class OutboxRelay:
             self._known_topics = set()
         missing = topics - self._known_topics
         if missing:
-            ensure_topics(self.bootstrap, missing)
+            self._topic_ids.update(ensure_topics(self.bootstrap, missing))
             self._known_topics |= missing
         return self._producer
+
+    def _replay(self, lost: set[str]) -> None:
+        """Mark every row of the `lost` topics unpublished again, to be re-sent in order."""
+        if not lost:
+            return
+        with transaction(self.engine) as session:
+            for topic in sorted(lost):
+                result = session.connection().execute(
+                    update(table_of(self.model))
+                    .where(col(self.model.topic) == topic)
+                    .where(col(self.model.published_at).is_not(None))
+                    .values(published_at=None)
+                )
+                self.replayed.labels(topic).inc(result.rowcount)
+                log.warning(
+                    "the broker lost acknowledged events of %s; re-sending %d rows",
+                    topic,
+                    result.rowcount,
+                )
+        self._acknowledged = {tp: o for tp, o in self._acknowledged.items() if tp.topic not in lost}
+        self._regressed -= lost
 
     def _close_producer(self) -> None:
         if self._producer is not None:
