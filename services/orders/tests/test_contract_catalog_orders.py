@@ -50,10 +50,13 @@ def api_schema(
         ]
         return st.sampled_from(choices)
 
-    return loaded.include(path_regex="^/v1/(products|configurations|orders|integrations/erp)")
+    return loaded
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+# On the lazy schema: the loader replaces the filters of the schema the fixture returns with its own.
+schema = schemathesis.pytest.from_fixture("api_schema").include(
+    path_regex="^/v1/(products|configurations|orders|integrations/erp)"
+)
 
 
 @pytest.mark.contract

@@ -1,5 +1,8 @@
-"""What the catalog, configurator, order and ERP routers share: who may call them, Idempotency-Key,
-problem responses in OpenAPI, JSON answers, and bounded, storable input types.
+"""What every router of the service shares: the event source, the staff roles, Idempotency-Key,
+ETag and Location headers in OpenAPI, JSON answers, and bounded, storable text (`Name`, `Reason`);
+then what the catalog, configurator, order and ERP routers use besides: their roles, their problem
+responses, amounts in cents, SKUs, option codes, URLs and timestamps. The sales half (pipelines,
+opportunities, stage rules, quotes) keeps only what is its own in `crm_orders.sales`.
 
 Every string that reaches the database is bounded and free of NUL characters and lone surrogates
 (PostgreSQL and UTF-8 cannot store them), so such input is a 422 and never a 500.
@@ -17,43 +20,12 @@ from crm_common.http import Idempotency, idempotency_dependency
 from crm_common.openapi import problem_responses
 from crm_orders.db import IdempotencyRecord
 
+# --- every router ----------------------------------------------------------------------------------
+
 SOURCE = "orders"
-
-# DESIGN §5: staff do everything; partners read and write orders and read the catalog; the website
-# reads the catalog, validates configurations and places orders; the ERP reads orders and products.
 STAFF_ROLES = ("admin", "manager", "agent")
-CATALOG_WRITERS = ("admin", "manager")
-CATALOG_READERS = (*STAFF_ROLES, "partner", "website", "erp")
-CONFIGURATOR_ROLES = (*STAFF_ROLES, "partner", "website")
-ORDER_READERS = (*STAFF_ROLES, "partner", "erp")
-ORDER_WRITERS = (*STAFF_ROLES, "partner")
-ORDER_PLACERS = (*STAFF_ROLES, "partner", "website")
-ERP_ROLES = ("admin", "erp")
 
-CatalogWriter = Annotated[Principal, Depends(require_roles(*CATALOG_WRITERS))]
-CatalogReader = Annotated[Principal, Depends(require_roles(*CATALOG_READERS))]
-ConfiguratorCaller = Annotated[Principal, Depends(require_roles(*CONFIGURATOR_ROLES))]
-OrderReader = Annotated[Principal, Depends(require_roles(*ORDER_READERS))]
-OrderWriter = Annotated[Principal, Depends(require_roles(*ORDER_WRITERS))]
-OrderPlacer = Annotated[Principal, Depends(require_roles(*ORDER_PLACERS))]
-ErpCaller = Annotated[Principal, Depends(require_roles(*ERP_ROLES))]
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency_dependency(IdempotencyRecord))]
-
-_PROBLEM_DESCRIPTIONS = {
-    400: "Malformed JSON",
-    404: "Not found",
-    409: "Conflict (sold out, duplicate, or a transition the current state does not allow)",
-    412: "The If-Match ETag is stale",
-    422: "Validation failed",
-}
-problems = problem_responses(_PROBLEM_DESCRIPTIONS)
-
-CENT = Decimal("0.01")
-
-
-def to_cents(value: Decimal) -> Decimal:
-    """`value` rounded half-up to two decimals, as every amount is stored and shown."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def etag_header(description: str = "The resource's current version") -> dict[str, Any]:
@@ -72,7 +44,8 @@ def created_headers(what: str) -> dict[str, Any]:
 def json_response(
     model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    """`model` serialised as its own class, with field aliases (`if` of a rule)."""
+    """`model` serialised as its own class, with field aliases (`if` of a product rule; a model
+    without aliases serialises exactly as without `by_alias`)."""
     return Response(
         model.model_dump_json(by_alias=True),
         status_code=status_code,
@@ -92,6 +65,51 @@ def clean_text(value: str) -> str:
     return value
 
 
+def bounded_text(max_length: int) -> Any:
+    """The constraints of a stripped, non-empty string of at most `max_length` characters."""
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+Name = Annotated[str, bounded_text(200), AfterValidator(clean_text)]
+Reason = Annotated[str, bounded_text(500), AfterValidator(clean_text)]
+
+# --- the catalog, configurator, order and ERP routers ----------------------------------------------
+
+# DESIGN §5: staff do everything; partners read and write orders and read the catalog; the website
+# reads the catalog, validates configurations and places orders; the ERP reads orders and products.
+CATALOG_WRITERS = ("admin", "manager")
+CATALOG_READERS = (*STAFF_ROLES, "partner", "website", "erp")
+CONFIGURATOR_ROLES = (*STAFF_ROLES, "partner", "website")
+ORDER_READERS = (*STAFF_ROLES, "partner", "erp")
+ORDER_WRITERS = (*STAFF_ROLES, "partner")
+ORDER_PLACERS = (*STAFF_ROLES, "partner", "website")
+ERP_ROLES = ("admin", "erp")
+
+CatalogWriter = Annotated[Principal, Depends(require_roles(*CATALOG_WRITERS))]
+CatalogReader = Annotated[Principal, Depends(require_roles(*CATALOG_READERS))]
+ConfiguratorCaller = Annotated[Principal, Depends(require_roles(*CONFIGURATOR_ROLES))]
+OrderReader = Annotated[Principal, Depends(require_roles(*ORDER_READERS))]
+OrderWriter = Annotated[Principal, Depends(require_roles(*ORDER_WRITERS))]
+OrderPlacer = Annotated[Principal, Depends(require_roles(*ORDER_PLACERS))]
+ErpCaller = Annotated[Principal, Depends(require_roles(*ERP_ROLES))]
+
+PROBLEM_DESCRIPTIONS = {
+    400: "Malformed JSON",
+    404: "Not found",
+    409: "Conflict (sold out, duplicate, or a transition the current state does not allow)",
+    412: "The If-Match ETag is stale",
+    422: "Validation failed",
+}
+problems = problem_responses(PROBLEM_DESCRIPTIONS)
+
+CENT = Decimal("0.01")
+
+
+def to_cents(value: Decimal) -> Decimal:
+    """`value` rounded half-up to two decimals, as every amount is stored and shown."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def to_utc(value: datetime) -> datetime:
     """A timezone-aware `value` in UTC, refusing years outside 1900..2999."""
     try:
@@ -103,15 +121,9 @@ def to_utc(value: datetime) -> datetime:
     return value
 
 
-def _text(max_length: int) -> Any:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
-
-
-Name = Annotated[str, _text(200), AfterValidator(clean_text)]
-Text = Annotated[str, _text(200), AfterValidator(clean_text)]
+Text = Annotated[str, bounded_text(200), AfterValidator(clean_text)]
 Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(clean_text)]
-Reason = Annotated[str, _text(500), AfterValidator(clean_text)]
-Url = Annotated[str, _text(2000), AfterValidator(clean_text)]
+Url = Annotated[str, bounded_text(2000), AfterValidator(clean_text)]
 Code = Annotated[
     str,
     StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),

@@ -120,6 +120,18 @@ def test_bad_opportunities_are_refused_and_nothing_is_written(
     )
 
 
+def test_zeros_past_the_fourth_decimal_are_dropped(
+    client: httpx.Client, admin: dict[str, str], sales: Any
+) -> None:
+    """An amount with more zeros than its column holds (they pass `decimal_places`) keeps four."""
+    created = sales.create_opportunity(amount="1." + "0" * 45, currency="EUR")
+    assert created["amount"] == "1.0000"
+    patched = client.patch(
+        f"/v1/opportunities/{created['id']}", json={"amount": "0E-54"}, headers=admin
+    )
+    assert (patched.status_code, patched.json()["amount"]) == (200, "0.0000")
+
+
 def test_stage_moves_and_history(
     client: httpx.Client,
     as_role: Callable[..., dict[str, str]],

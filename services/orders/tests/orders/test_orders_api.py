@@ -180,6 +180,8 @@ def test_sold_out_is_409_naming_the_product_and_writes_nothing(
         ({"delivery_address": {**ADDRESS, "country": "Germany"}}, "body.delivery_address.country",
          "string_pattern_mismatch"),
         ({"delivery_address": {"line1": "x"}}, "body.delivery_address.city", "missing"),
+        ({"delivery_address": {**ADDRESS, "postal_code": "10\x00115"}},
+         "body.delivery_address.postal_code", "value_error"),
         ({"draft": "maybe"}, "body.draft", "bool_parsing"),
     ],
 )  # fmt: skip

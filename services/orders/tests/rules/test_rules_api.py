@@ -175,6 +175,12 @@ def test_bad_rules_are_refused_and_nothing_is_written(
     assert client.get("/v1/pipeline-rules/x", headers=admin).status_code == 422
 
 
+def test_a_threshold_keeps_four_decimals_at_most(sales: Any) -> None:
+    """Zeros past the fourth decimal pass `decimal_places` but would not fit the column."""
+    rule = sales.create_rule(when={"stage": "rfq_received", "amount_gt": "50000." + "0" * 40})
+    assert rule["when"]["amount_gt"] == "50000.0000"
+
+
 def test_only_admins_and_managers_change_rules_and_staff_read_them(
     client: httpx.Client,
     as_role: Callable[..., dict[str, str]],

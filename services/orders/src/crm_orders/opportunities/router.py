@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from crm_common.db import ServiceRoute, SessionDep
 from crm_common.http import IfMatchHeader, etag
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from crm_orders.commerce import IdempotencyDep, created_headers, etag_header, json_response
 from crm_orders.opportunities import service
 from crm_orders.opportunities.repository import OpportunityFilters
 from crm_orders.opportunities.schemas import (
@@ -17,17 +18,7 @@ from crm_orders.opportunities.schemas import (
     StageEntryRead,
     StageMove,
 )
-from crm_orders.sales import (
-    Day,
-    DealCaller,
-    Identifier,
-    SalesIdempotency,
-    StageName,
-    created_headers,
-    etag_header,
-    json_response,
-    problems,
-)
+from crm_orders.sales import Day, DealCaller, Identifier, StageName, problems
 
 router = APIRouter(prefix="/v1/opportunities", tags=["opportunities"], route_class=ServiceRoute)
 
@@ -42,7 +33,7 @@ def create_opportunity(
     body: OpportunityCreate,
     principal: DealCaller,
     session: SessionDep,
-    idempotency: SalesIdempotency,
+    idempotency: IdempotencyDep,
 ) -> Response:
     """Create an opportunity in the first stage of its pipeline (retry-safe with Idempotency-Key)."""
     replayed = idempotency.replay(body)

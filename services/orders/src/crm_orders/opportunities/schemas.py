@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from crm_common.money import Currency, Money
-from crm_orders.sales import Amount, Day, Identifier, Name, Reason, StageName
+from crm_orders.commerce import Name, Reason
+from crm_orders.sales import Amount, Day, Identifier, StageName
 
 MAX_PRODUCTS = 50
 

@@ -24,6 +24,7 @@ from crm_common.http import check_if_match
 from crm_common.outbox import add_event
 from crm_common.pagination import Paged
 from crm_orders.catalog import repository as products
+from crm_orders.commerce import SOURCE
 from crm_orders.db import Outbox
 from crm_orders.opportunities import repository
 from crm_orders.opportunities.errors import (
@@ -48,7 +49,7 @@ from crm_orders.pipelines.models import Pipeline
 from crm_orders.pipelines.stages import StageInfo, StageList
 from crm_orders.rules import service as rules
 from crm_orders.rules.matching import StageEntered
-from crm_orders.sales import SOURCE, money_text
+from crm_orders.sales import money_text
 
 # Fields a PATCH may set directly on the row.
 _SCALARS = ("title", "amount", "currency", "expected_close_date", "owner_id", "product_ids")

@@ -4,12 +4,19 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from crm_common.events.orders import Address, OrderLine, OrderStatus, Tracking
 from crm_common.money import Currency, Money
-from crm_orders.commerce import Name, Reason, Text
+from crm_orders.commerce import Name, Reason, Text, bounded_text, clean_text
 from crm_orders.configurator.pricing import Configuration, Quantity
 
 MAX_LINES = 100
@@ -17,7 +24,7 @@ MAX_LINES = 100
 Country = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{2}$"), Field(description="ISO 3166-1 alpha-2")
 ]
-PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+PostalCode = Annotated[str, bounded_text(20), AfterValidator(clean_text)]
 Source = Literal["staff", "partner", "website", "customer", "erp", "system"]
 
 

@@ -7,17 +7,10 @@ from fastapi import APIRouter, Response
 from crm_common.db import ServiceRoute, SessionDep
 from crm_common.http import IfMatchHeader, etag
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from crm_orders.commerce import IdempotencyDep, created_headers, etag_header, json_response
 from crm_orders.pipelines import service
 from crm_orders.pipelines.schemas import PipelineCreate, PipelineRead, PipelineUpdate
-from crm_orders.sales import (
-    ConfigCaller,
-    DealCaller,
-    SalesIdempotency,
-    created_headers,
-    etag_header,
-    json_response,
-    problems,
-)
+from crm_orders.sales import ConfigCaller, DealCaller, problems
 
 router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"], route_class=ServiceRoute)
 
@@ -32,7 +25,7 @@ def create_pipeline(
     body: PipelineCreate,
     _principal: ConfigCaller,
     session: SessionDep,
-    idempotency: SalesIdempotency,
+    idempotency: IdempotencyDep,
 ) -> Response:
     """Create a pipeline with its ordered stages (admin, manager; retry-safe with Idempotency-Key)."""
     replayed = idempotency.replay(body)

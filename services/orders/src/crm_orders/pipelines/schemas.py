@@ -7,7 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from crm_orders.sales import Name, StageName
+from crm_orders.commerce import Name
+from crm_orders.sales import StageName
 
 StageKind = Literal["open", "won", "lost"]
 MAX_STAGES = 30

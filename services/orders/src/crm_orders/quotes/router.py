@@ -9,16 +9,10 @@ from crm_common.db import ServiceRoute, SessionDep
 from crm_common.events.orders import QuoteStatus
 from crm_common.http import etag
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from crm_orders.commerce import IdempotencyDep, created_headers, etag_header, json_response
 from crm_orders.quotes import service
 from crm_orders.quotes.schemas import QuoteAccept, QuoteCreate, QuoteRead, QuoteReject
-from crm_orders.sales import (
-    DealCaller,
-    SalesIdempotency,
-    created_headers,
-    etag_header,
-    json_response,
-    problems,
-)
+from crm_orders.sales import DealCaller, problems
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"], route_class=ServiceRoute)
 
@@ -35,7 +29,7 @@ def create_quote(
     body: QuoteCreate,
     _principal: DealCaller,
     session: SessionDep,
-    idempotency: SalesIdempotency,
+    idempotency: IdempotencyDep,
 ) -> Response:
     """Create a draft quote for an open opportunity, priced by the configurator (Idempotency-Key)."""
     replayed = idempotency.replay(body)
@@ -86,7 +80,7 @@ def accept_quote(
     body: QuoteAccept,
     principal: DealCaller,
     session: SessionDep,
-    idempotency: SalesIdempotency,
+    idempotency: IdempotencyDep,
 ) -> Response:
     """Accept a sent, unexpired quote: it becomes an order and its opportunity is won (Idempotency-Key)."""
     replayed = idempotency.replay(body)

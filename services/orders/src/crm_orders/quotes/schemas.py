@@ -7,9 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm_common.events.orders import OrderLine, QuoteStatus
 from crm_common.money import Currency, Money
+from crm_orders.commerce import Reason
 from crm_orders.configurator.pricing import LineIn
 from crm_orders.orders.schemas import AddressIn
-from crm_orders.sales import Day, Reason
+from crm_orders.sales import Day
 
 MAX_LINES = 100
 

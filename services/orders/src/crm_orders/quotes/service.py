@@ -14,6 +14,7 @@ from crm_common.errors import FieldError
 from crm_common.events.orders import OrderLine, QuoteAccepted, QuoteSent, QuoteSnapshot
 from crm_common.outbox import add_event
 from crm_common.pagination import Paged
+from crm_orders.commerce import SOURCE
 from crm_orders.configurator.pricing import LineIn, price_lines
 from crm_orders.db import Outbox
 from crm_orders.opportunities import repository as opportunity_rows
@@ -33,7 +34,7 @@ from crm_orders.quotes.errors import (
 )
 from crm_orders.quotes.models import Quote
 from crm_orders.quotes.schemas import QuoteAccept, QuoteCreate, QuoteRead, QuoteReject
-from crm_orders.sales import SOURCE, money_text
+from crm_orders.sales import money_text
 
 
 def today() -> date:

@@ -8,18 +8,10 @@ from fastapi import APIRouter, Query, Response
 from crm_common.db import ServiceRoute, SessionDep
 from crm_common.http import IfMatchHeader, etag
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from crm_orders.commerce import IdempotencyDep, created_headers, etag_header, json_response
 from crm_orders.rules import service
 from crm_orders.rules.schemas import RuleCreate, RuleRead, RuleUpdate
-from crm_orders.sales import (
-    ConfigCaller,
-    SalesIdempotency,
-    StaffCaller,
-    StageName,
-    created_headers,
-    etag_header,
-    json_response,
-    problems,
-)
+from crm_orders.sales import ConfigCaller, StaffCaller, StageName, problems
 
 router = APIRouter(prefix="/v1/pipeline-rules", tags=["pipeline rules"], route_class=ServiceRoute)
 
@@ -31,7 +23,7 @@ router = APIRouter(prefix="/v1/pipeline-rules", tags=["pipeline rules"], route_c
     responses={201: created_headers("The new rule"), **problems(400, 409, 422)},
 )
 def create_rule(
-    body: RuleCreate, _principal: ConfigCaller, session: SessionDep, idempotency: SalesIdempotency
+    body: RuleCreate, _principal: ConfigCaller, session: SessionDep, idempotency: IdempotencyDep
 ) -> Response:
     """Create a stage rule: when an opportunity enters a stage and matches, request a task."""
     replayed = idempotency.replay(body)

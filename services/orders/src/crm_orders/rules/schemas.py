@@ -4,25 +4,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from crm_common.money import Currency, Money
-from crm_orders.sales import Amount, Identifier, Name, StageName, clean_text
+from crm_orders.commerce import Name, bounded_text, clean_text
+from crm_orders.sales import Amount, Identifier, StageName
 
 TaskKind = Literal["call", "meeting", "todo"]
-TaskTitle = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-    AfterValidator(clean_text),
-]
+TaskTitle = Annotated[str, bounded_text(500), AfterValidator(clean_text)]
 MAX_DUE_IN_HOURS = 24 * 365
 
 
