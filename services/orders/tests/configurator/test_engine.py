@@ -1,5 +1,6 @@
 """The rule engine as pure functions: no database, no server."""
 
+import random
 from decimal import Decimal
 
 from crm_orders.configurator.engine import (
@@ -11,6 +12,7 @@ from crm_orders.configurator.engine import (
     check,
     compile_product,
     evaluate,
+    is_valid,
     price,
 )
 
@@ -177,3 +179,52 @@ def test_two_hundred_rules_check_only_the_triggered_ones() -> None:
     assert len(result.alternatives) == MAX_ALTERNATIVES
     broken = {**configuration, "g0": "v0", "g1": "v3"}
     assert [v.rule for v in check(compiled, broken)] == ["rules.0", "rules.70", "rules.140"]
+
+
+def _every_neighbour(compiled: Product, configuration: dict[str, str]) -> list[dict[str, str]]:
+    """The valid one-change neighbours by brute force: every group, every value, checked whole."""
+    found = []
+    for spec in compiled.options:
+        for code in spec.values:
+            if code != configuration.get(spec.group):
+                candidate = {**configuration, spec.group: code}
+                if not check(compiled, candidate):
+                    found.append(candidate)
+    for group in configuration:
+        if group not in compiled.by_group:
+            candidate = {g: c for g, c in configuration.items() if g != group}
+            if not check(compiled, candidate):
+                found.append(candidate)
+    return found[:MAX_ALTERNATIVES]
+
+
+def test_pruned_alternatives_and_the_quick_validity_check_match_brute_force() -> None:
+    rng = random.Random(3)
+    groups = [OptionSpec(f"g{g}", g < 4, {f"v{v}": D(v) for v in range(6)}) for g in range(8)]
+    rules = []
+    for _ in range(120):
+        a, b, c = rng.sample(range(8), 3)
+        when = {f"g{a}": f"v{rng.randrange(6)}"}
+        if rng.random() < 0.3:
+            when[f"g{c}"] = f"v{rng.randrange(6)}"
+        target = {f"g{b}": f"v{rng.randrange(6)}"}
+        rules.append(
+            RuleSpec(when=when, excludes=target)
+            if rng.random() < 0.6
+            else RuleSpec(when=when, requires=target)
+        )
+    compiled = compile_product(D("10"), groups, rules)
+    valid_seen = 0
+    for _ in range(400):
+        configuration = {
+            f"g{g}": f"v{rng.randrange(6)}" for g in range(8) if g < 4 or rng.random() < 0.5
+        }
+        if rng.random() < 0.1:
+            configuration[f"x{rng.randrange(2)}"] = "v0"  # a group the product does not have
+        if rng.random() < 0.1:
+            configuration.pop("g0")
+        result = evaluate(compiled, configuration, 1)
+        valid_seen += result.valid
+        assert is_valid(compiled, configuration) is result.valid
+        assert [a.options for a in result.alternatives] == _every_neighbour(compiled, configuration)
+    assert 0 < valid_seen < 400  # both kinds were exercised

@@ -83,6 +83,7 @@ class Product:
     options: tuple[OptionSpec, ...]
     by_group: Mapping[str, OptionSpec]
     rules_by_pair: Mapping[Pair, tuple[_Rule, ...]]
+    rules: tuple[_Rule, ...] = ()
 
 
 def compile_product(
@@ -91,6 +92,7 @@ def compile_product(
     """Index `rules` by every (group, code) of their `if`; a rule with several conditions is listed
     under each and checked whole."""
     index: dict[Pair, list[_Rule]] = {}
+    compiled: list[_Rule] = []
     for i, spec in enumerate(rules):
         rule = _Rule(
             i,
@@ -98,6 +100,7 @@ def compile_product(
             tuple(spec.excludes.items()),
             tuple(spec.requires.items()),
         )
+        compiled.append(rule)
         for pair in rule.when:
             index.setdefault(pair, []).append(rule)
     return Product(
@@ -105,6 +108,7 @@ def compile_product(
         options=tuple(options),
         by_group={o.group: o for o in options},
         rules_by_pair={pair: tuple(found) for pair, found in index.items()},
+        rules=tuple(compiled),
     )
 
 
@@ -120,7 +124,7 @@ def evaluate(
     violations = check(product, configuration)
     unit_price = None if violations else price(product, configuration)
     total = None if unit_price is None else _cents(unit_price * quantity)
-    found = nearby(product, configuration, quantity) if alternatives else ()
+    found = nearby(product, configuration, quantity, violations) if alternatives else ()
     return Result(not violations, unit_price, total, tuple(violations), found)
 
 
@@ -164,7 +168,23 @@ def check(product: Product, configuration: Mapping[str, str]) -> list[Violation]
 
 
 def is_valid(product: Product, configuration: Mapping[str, str]) -> bool:
-    return not check(product, configuration)
+    """`not check(...)`, without building the violations: it stops at the first one."""
+    for group, code in configuration.items():
+        spec = product.by_group.get(group)
+        if spec is None or code not in spec.values:
+            return False
+    for spec in product.options:
+        if spec.required and spec.group not in configuration:
+            return False
+    get = configuration.get
+    for pair in configuration.items():
+        for rule in product.rules_by_pair.get(pair, ()):
+            if all(get(g) == c for g, c in rule.when) and (
+                any(get(g) == c for g, c in rule.excludes)
+                or any(get(g) != c for g, c in rule.requires)
+            ):
+                return False
+    return True
 
 
 def price(product: Product, configuration: Mapping[str, str]) -> Decimal:
@@ -178,13 +198,24 @@ def price(product: Product, configuration: Mapping[str, str]) -> Decimal:
 
 
 def nearby(
-    product: Product, configuration: Mapping[str, str], quantity: int
+    product: Product,
+    configuration: Mapping[str, str],
+    quantity: int,
+    violations: Sequence[Violation] | None = None,
 ) -> tuple[Alternative, ...]:
     """Up to MAX_ALTERNATIVES valid configurations that change exactly one group of
     `configuration`: groups in definition order, values in definition order; then dropping a group
-    the product does not have."""
+    the product does not have.
+
+    Changing one group cannot cure a violation that does not involve that group, so only the groups
+    involved in every violation of `configuration` are tried (every group when it is valid)."""
+    if violations is None:
+        violations = check(product, configuration)
+    candidates = _changeable(product, violations)
     found: list[Alternative] = []
     for spec in product.options:
+        if candidates is not None and spec.group not in candidates:
+            continue
         current = configuration.get(spec.group)
         for code in spec.values:
             if code == current:
@@ -193,7 +224,7 @@ def nearby(
             if _add(product, candidate, spec.group, quantity, found):
                 return tuple(found)
     for group in configuration:
-        if group not in product.by_group:
+        if group not in product.by_group and (candidates is None or group in candidates):
             candidate = {g: c for g, c in configuration.items() if g != group}
             if _add(product, candidate, group, quantity, found):
                 break
@@ -208,10 +239,25 @@ def _add(
     found: list[Alternative],
 ) -> bool:
     """Append `candidate` when valid; True once the list is full."""
-    if not check(product, candidate):
+    if is_valid(product, candidate):
         unit = price(product, candidate)
         found.append(Alternative(candidate, group, unit, _cents(unit * quantity)))
     return len(found) >= MAX_ALTERNATIVES
+
+
+def _changeable(product: Product, violations: Sequence[Violation]) -> set[str] | None:
+    """The groups involved in every violation (None: no violation, every group may change). A rule
+    violation involves the groups of its `if` and the group it excludes or requires."""
+    common: set[str] | None = None
+    for violation in violations:
+        involved = {violation.group} if violation.group is not None else set()
+        if violation.kind in ("excludes", "requires"):
+            index = int(violation.rule.removeprefix("rules."))
+            involved |= {g for g, _ in product.rules[index].when}
+        common = involved if common is None else common & involved
+        if not common:
+            return set()
+    return common
 
 
 def _rule_violations(product: Product, configuration: Mapping[str, str]) -> list[Violation]:
