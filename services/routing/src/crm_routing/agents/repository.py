@@ -1,0 +1,91 @@
+"""Every query on agents."""
+
+import uuid
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, func, or_, update
+from sqlmodel import Session, col, select
+
+from crm_common.pagination import Paged, SortKey, keyset_page
+from crm_routing.agents.models import Agent
+
+
+def get(session: Session, agent_id: uuid.UUID, *, for_update: bool = False) -> Agent | None:
+    stmt = select(Agent).where(col(Agent.id) == agent_id, col(Agent.active).is_(True))
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def list_page(
+    session: Session, team: str | None, presence: str | None, limit: int, cursor: str | None
+) -> Paged[Agent]:
+    stmt = select(Agent).where(col(Agent.active).is_(True))
+    if team is not None:
+        stmt = stmt.where(col(Agent.team) == team)
+    if presence is not None:
+        stmt = stmt.where(col(Agent.presence) == presence)
+    return keyset_page(session, stmt, [SortKey(col(Agent.id))], limit, cursor)
+
+
+def _available(now: datetime) -> list[Any]:
+    return [
+        col(Agent.active).is_(True),
+        col(Agent.presence) == "ready",
+        col(Agent.current_call_id).is_(None),
+        or_(col(Agent.wrap_up_until).is_(None), col(Agent.wrap_up_until) <= now),
+    ]
+
+
+def available(session: Session, now: datetime) -> list[Agent]:
+    """Agents who can take a call now, idle longest first."""
+    stmt = (
+        select(Agent)
+        .where(*_available(now))
+        .order_by(col(Agent.ready_since).asc(), col(Agent.id).asc())
+    )
+    return list(session.exec(stmt).all())
+
+
+def on_shift(session: Session) -> int:
+    """Agents ready or busy (who will take queued calls)."""
+    stmt = (
+        select(func.count())
+        .select_from(Agent)
+        .where(col(Agent.active).is_(True), col(Agent.presence).in_(("ready", "busy")))
+    )
+    return int(session.exec(stmt).one())
+
+
+def claim(session: Session, agent_id: uuid.UUID, call_id: str, now: datetime) -> bool:
+    """Give `call_id` to the agent if it is still available: the conditional update is what keeps
+    two calls from one agent, on SQLite and PostgreSQL alike (the loser's WHERE no longer holds)."""
+    stmt = (
+        update(Agent)
+        .where(col(Agent.id) == agent_id, *_available(now))
+        .values(current_call_id=call_id, wrap_up_until=None, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return cast(CursorResult[Any], session.execute(stmt)).rowcount == 1
+
+
+def release(
+    session: Session,
+    agent_id: uuid.UUID,
+    call_id: str,
+    now: datetime,
+    wrap_up_until: datetime | None,
+) -> None:
+    """Free the agent from `call_id` (if still on it); wrap-up moves its idle time forward."""
+    values: dict[str, Any] = {"current_call_id": None, "updated_at": now}
+    if wrap_up_until is not None:
+        values["wrap_up_until"] = wrap_up_until
+        values["ready_since"] = wrap_up_until
+    stmt = (
+        update(Agent)
+        .where(col(Agent.id) == agent_id, col(Agent.current_call_id) == call_id)
+        .values(**values)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.execute(stmt)

@@ -1,0 +1,132 @@
+"""Assigning calls to agents: the one place that claims an agent and a call together, and the
+sweep that gives waiting calls to agents as they become free (presence ready, wrap-up over)."""
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from crm_common.db import open_session, transaction, utcnow
+from crm_common.events.routing import CallAssigned
+from crm_common.outbox import add_event
+from crm_routing.agents import repository as agents
+from crm_routing.agents.models import Agent
+from crm_routing.calls import choice
+from crm_routing.calls import repository as calls
+from crm_routing.calls.models import Call
+from crm_routing.config import RoutingSettings
+from crm_routing.db import SOURCE, Outbox
+
+log = logging.getLogger("crm.routing.dispatch")
+
+
+def candidate(agent: Agent) -> choice.Candidate:
+    return choice.Candidate(
+        id=str(agent.id),
+        skills=agent.skills,
+        ready_since=agent.ready_since or agent.created_at,
+    )
+
+
+def waiting_call(call: Call) -> choice.WaitingCall:
+    return choice.WaitingCall(
+        call_id=call.call_id,
+        caller=choice.Caller(tuple(call.preferred_agent_ids), call.category),
+        priority=call.priority,
+        queued_at=call.queued_at or call.started_at,
+    )
+
+
+def assign(session: Session, call: Call, agent: Agent, now: datetime) -> bool:
+    """Give the queued `call` to `agent` if both are still free; publishes routing.call.assigned."""
+    # The call first: a transaction that finds it taken moves on to the next call, while the
+    # agent's unique current_call_id stays a backstop that no interleaving can get past.
+    if not calls.claim(session, call.call_id, agent.id, now):
+        return False
+    if not agents.claim(session, agent.id, call.call_id, now):
+        calls.unclaim(session, call.call_id, now)
+        return False
+    session.refresh(call)
+    session.refresh(agent)
+    queued_at = call.queued_at or call.started_at
+    add_event(
+        session,
+        Outbox,
+        CallAssigned(
+            call_id=call.call_id,
+            agent_id=agent.id,
+            extension=agent.extension,
+            from_number=call.from_number,
+            contact_id=call.contact_id,
+            category=call.category,
+            queued_seconds=max((now - queued_at).total_seconds(), 0.0),
+            assigned_at=now,
+        ),
+        source=SOURCE,
+        subject=call.call_id,
+    )
+    return True
+
+
+def route(session: Session, call: Call, now: datetime, *, widened: bool = False) -> Agent | None:
+    """The agent `call` goes to now (claimed), or None when nobody suitable is free."""
+    ready = agents.available(session, now)
+    caller = choice.Caller(tuple(call.preferred_agent_ids), call.category)
+    while ready:
+        chosen = choice.choose_agent(caller, [candidate(a) for a in ready], widened=widened)
+        if chosen is None:
+            return None
+        agent = next(a for a in ready if str(a.id) == chosen.id)
+        if assign(session, call, agent, now):
+            return agent
+        ready.remove(agent)  # taken meanwhile by another transaction
+    return None
+
+
+def dispatch_waiting(session: Session, settings: RoutingSettings, now: datetime) -> list[str]:
+    """Give waiting calls, in queue order, to the free agents they may take; the calls assigned."""
+    assigned: list[str] = []
+    for call in calls.waiting(session):
+        queued_at = call.queued_at or call.started_at
+        widened = choice.is_widened(queued_at, now, settings.widen_after_seconds)
+        if route(session, call, now, widened=widened) is not None:
+            assigned.append(call.call_id)
+    return assigned
+
+
+def wrap_up_until(settings: RoutingSettings, now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.wrap_up_seconds)
+
+
+class Dispatcher:
+    """A worker that gives waiting calls to agents whose wrap-up ended or whose targets widened."""
+
+    def __init__(self, engine: Engine, settings: RoutingSettings) -> None:
+        self.engine, self.settings = engine, settings
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="routing-dispatch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+
+    def run_once(self) -> list[str]:
+        with open_session(self.engine, write=False) as reader:
+            if not calls.any_waiting(reader):
+                return []
+        with transaction(self.engine) as session:
+            return dispatch_waiting(session, self.settings, utcnow())
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.settings.dispatch_poll_seconds):
+            try:
+                self.run_once()
+            except Exception:  # the database away: try again on the next tick
+                log.warning("dispatch failed; retrying", exc_info=True)

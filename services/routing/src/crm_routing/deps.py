@@ -1,0 +1,58 @@
+"""Route dependencies and response helpers shared by the routers of this service."""
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from pydantic import BaseModel
+
+from crm_common.auth import Principal, require_roles
+from crm_common.http import Idempotency, idempotency_dependency
+from crm_common.openapi import problem_responses
+from crm_routing.config import RoutingSettings
+from crm_routing.db import IdempotencyRecord
+
+MANAGER_ROLES = ("admin", "manager")
+STAFF_ROLES = ("admin", "manager", "agent")
+TELEPHONY_ROLES = ("admin", "telephony")
+CALL_READER_ROLES = ("admin", "manager", "agent", "telephony")
+
+ManagerCaller = Annotated[Principal, Depends(require_roles(*MANAGER_ROLES))]
+StaffCaller = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
+TelephonyCaller = Annotated[Principal, Depends(require_roles(*TELEPHONY_ROLES))]
+CallReader = Annotated[Principal, Depends(require_roles(*CALL_READER_ROLES))]
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency_dependency(IdempotencyRecord))]
+
+
+async def service_settings(request: Request) -> RoutingSettings:
+    """The app's settings (async: no thread hop)."""
+    settings = request.app.state.settings
+    assert isinstance(settings, RoutingSettings)
+    return settings
+
+
+SettingsDep = Annotated[RoutingSettings, Depends(service_settings)]
+
+_PROBLEM_DESCRIPTIONS = {
+    400: "Malformed JSON",
+    404: "Not found",
+    409: "Conflict (an event out of order, an agent on a call)",
+    412: "The If-Match ETag is stale",
+    422: "Validation failed",
+}
+problems = problem_responses(_PROBLEM_DESCRIPTIONS)
+
+
+def etag_header(description: str = "The resource's current version") -> dict[str, Any]:
+    return {"ETag": {"description": description, "schema": {"type": "string"}}}
+
+
+def json_response(
+    model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """`model` serialised as its own class, without null optional fields left out."""
+    return Response(
+        model.model_dump_json(),
+        status_code=status_code,
+        headers=headers,
+        media_type="application/json",
+    )

@@ -1,0 +1,56 @@
+"""The routing service app: `uvicorn --factory crm_routing.main:create_app --port 8003`."""
+
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+
+from crm_common import openapi
+from crm_common.app import Worker, create_service_app
+from crm_common.outbox import OutboxRelay
+from crm_routing.agents.router import router as agents_router
+from crm_routing.calls.dispatch import Dispatcher
+from crm_routing.calls.router import router as calls_router
+from crm_routing.calls.router import telephony_router
+from crm_routing.config import RoutingSettings, get_settings
+from crm_routing.db import Outbox
+from crm_routing.handlers import events_consumer
+
+DESCRIPTION = (
+    "Agents with skills and presence, and the ACD: each ringing call goes to the agent who knows "
+    "the caller or the best free expert, else a priority queue. Read models are fed by "
+    "`crm.contacts` and `crm.orders`; events are published on `crm.routing`."
+)
+
+
+def create_app(settings: RoutingSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    def workers(app: FastAPI) -> Sequence[Worker]:
+        running: list[Worker] = []
+        if settings.relay_enabled:
+            running.append(
+                OutboxRelay(
+                    app.state.engine,
+                    Outbox,
+                    settings.kafka_bootstrap_servers,
+                    client_id="routing-relay",
+                    poll_seconds=settings.relay_poll_seconds,
+                    batch_size=settings.relay_batch_size,
+                    registry=app.state.metrics.registry,
+                )
+            )
+        if settings.consumers_enabled:
+            running.append(events_consumer(app.state.engine, settings))
+        if settings.dispatch_enabled:
+            running.append(Dispatcher(app.state.engine, settings))
+        return running
+
+    app = create_service_app(
+        settings,
+        title="Rapport routing",
+        description=DESCRIPTION,
+        routers=[agents_router, calls_router, telephony_router],
+        workers=workers,
+    )
+    openapi.install(app)
+    return app
