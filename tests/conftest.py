@@ -1,4 +1,5 @@
-"""The whole system for end-to-end tests: broker, contacts, orders and gateway as real processes."""
+"""The whole system for end-to-end tests: broker, contacts, orders, routing and gateway as real
+processes."""
 
 import contextlib
 import secrets
@@ -15,6 +16,7 @@ from crm_common.testing import ServiceProcess, database_url
 from crm_contacts.migrate import SERVICE_DIR as CONTACTS_DIR
 from crm_gateway.migrate import SERVICE_DIR as GATEWAY_DIR
 from crm_orders.migrate import SERVICE_DIR as ORDERS_DIR
+from crm_routing.migrate import SERVICE_DIR as ROUTING_DIR
 
 
 @dataclass
@@ -22,6 +24,7 @@ class System:
     broker: LocalBroker
     contacts: ServiceProcess
     orders: ServiceProcess
+    routing: ServiceProcess
     gateway: ServiceProcess
     admin_key: str
 
@@ -43,9 +46,11 @@ def system(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     tmp: Path = tmp_path_factory.mktemp(f"e2e-{backend}")
     contacts_db = database_url(backend, "e2e_contacts", str(tmp))
     orders_db = database_url(backend, "e2e_orders", str(tmp))
+    routing_db = database_url(backend, "e2e_routing", str(tmp))
     gateway_db = database_url(backend, "e2e_gateway", str(tmp))
     upgrade(CONTACTS_DIR, contacts_db)
     upgrade(ORDERS_DIR, orders_db)
+    upgrade(ROUTING_DIR, routing_db)
     upgrade(GATEWAY_DIR, gateway_db)
     secret = secrets.token_urlsafe(48)
     admin_key = "rk_e2e_" + secrets.token_urlsafe(32)
@@ -72,6 +77,13 @@ def system(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         )
         running.callback(orders.stop)
         orders.start()
+        routing = ServiceProcess(
+            "crm_routing.main:create_app",
+            {**common, "CRM_ROUTING_DATABASE_URL": routing_db},
+            tmp / "routing.log",
+        )
+        running.callback(routing.stop)
+        routing.start()
         gateway = ServiceProcess(
             "crm_gateway.main:create_app",
             {
@@ -79,10 +91,11 @@ def system(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
                 "CRM_GATEWAY_DATABASE_URL": gateway_db,
                 "CRM_CONTACTS_URL": contacts.url,
                 "CRM_ORDERS_URL": orders.url,
+                "CRM_ROUTING_URL": routing.url,
                 "CRM_BOOTSTRAP_API_KEY": admin_key,
             },
             tmp / "gateway.log",
         )
         running.callback(gateway.stop)
         gateway.start()
-        yield System(broker, contacts, orders, gateway, admin_key)
+        yield System(broker, contacts, orders, routing, gateway, admin_key)

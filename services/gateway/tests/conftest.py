@@ -25,7 +25,12 @@ from crm_gateway.migrate import SERVICE_DIR
 from crm_gateway.tables import metadata
 
 from .helpers import BOOTSTRAP_KEY, INTERNAL_SECRET, Running, bearer, create_key
-from .upstream import create_orders_upstream_app, create_upstream_app
+from .upstream import (
+    ORDERS_PREFIXES,
+    ROUTING_PREFIXES,
+    create_prefixes_upstream_app,
+    create_upstream_app,
+)
 
 
 @pytest.fixture(scope="session")
@@ -67,20 +72,30 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def orders_upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The echo service standing in for orders (every prefix the route table sends there)."""
-    app = create_orders_upstream_app(_echo_settings(tmp_path_factory, "echo-orders"))
-    server = LiveServer(app).start()
+    settings = _echo_settings(tmp_path_factory, "echo-orders")
+    server = LiveServer(create_prefixes_upstream_app(settings, "orders", ORDERS_PREFIXES)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def routing_upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The echo service standing in for routing."""
+    settings = _echo_settings(tmp_path_factory, "echo-routing")
+    server = LiveServer(create_prefixes_upstream_app(settings, "routing", ROUTING_PREFIXES)).start()
     yield server
     server.stop()
 
 
 def gateway_settings(
-    database: str, contacts_url: str, orders_url: str, **overrides: Any
+    database: str, contacts_url: str, orders_url: str, routing_url: str, **overrides: Any
 ) -> GatewaySettings:
     values: dict[str, Any] = {
         "environment": "test",
         "database_url": database,
         "contacts_url": contacts_url,
         "orders_url": orders_url,
+        "routing_url": routing_url,
         "bootstrap_api_key": BOOTSTRAP_KEY,
         "internal_secret": INTERNAL_SECRET,
         "log_level": "WARNING",
@@ -97,21 +112,35 @@ def serve(settings: GatewaySettings) -> Running:
 
 
 @pytest.fixture(scope="session")
-def gateway(database: str, upstream: LiveServer, orders_upstream: LiveServer) -> Iterator[Running]:
-    running = serve(gateway_settings(database, upstream.url, orders_upstream.url))
+def gateway(
+    database: str,
+    upstream: LiveServer,
+    orders_upstream: LiveServer,
+    routing_upstream: LiveServer,
+) -> Iterator[Running]:
+    running = serve(
+        gateway_settings(database, upstream.url, orders_upstream.url, routing_upstream.url)
+    )
     yield running
     running.server.stop()
 
 
 @pytest.fixture
 def start_gateway(
-    database: str, upstream: LiveServer, orders_upstream: LiveServer
+    database: str,
+    upstream: LiveServer,
+    orders_upstream: LiveServer,
+    routing_upstream: LiveServer,
 ) -> Iterator[Callable[..., Running]]:
     """Start another gateway on the same database, with some settings changed."""
     started: list[Running] = []
 
     def start(**overrides: Any) -> Running:
-        urls = {"contacts_url": upstream.url, "orders_url": orders_upstream.url}
+        urls = {
+            "contacts_url": upstream.url,
+            "orders_url": orders_upstream.url,
+            "routing_url": routing_upstream.url,
+        }
         running = serve(gateway_settings(database, **(urls | overrides)))
         started.append(running)
         return running

@@ -41,6 +41,16 @@ ORDERS_MATRIX = {
     ("POST", "/v1/integrations/erp/orders/o-1/status"): {"admin", "erp"},
 }
 
+# The routing service's prefixes: staff work with agents and calls; the telephony platform reaches
+# only its integration.
+ROUTING_MATRIX = {
+    ("GET", "/v1/agents"): STAFF,
+    ("POST", "/v1/agents"): STAFF,
+    ("PUT", "/v1/agents/a-1/presence"): STAFF,
+    ("GET", "/v1/calls/c-1"): STAFF,
+    ("POST", "/v1/integrations/telephony/calls"): {"admin", "telephony"},
+}
+
 
 @pytest.mark.parametrize(
     "authorization",
@@ -86,19 +96,24 @@ def test_role_matrix(client: httpx.Client, key_for: Callable[..., dict[str, str]
     assert outcome == expected
 
 
-def test_orders_role_matrix(client: httpx.Client, key_for: Callable[..., dict[str, str]]) -> None:
+@pytest.mark.parametrize("matrix", [ORDERS_MATRIX, ROUTING_MATRIX], ids=["orders", "routing"])
+def test_method_role_matrix(
+    client: httpx.Client,
+    key_for: Callable[..., dict[str, str]],
+    matrix: dict[tuple[str, str], set[str]],
+) -> None:
     headers = {role: key_for(role) for role in ALL_ROLES}
     outcome = {
         (method, path, role): client.request(
             method, path, json={} if method != "GET" else None, headers=headers[role]
         ).status_code
-        for method, path in ORDERS_MATRIX
+        for method, path in matrix
         for role in ALL_ROLES
     }
 
     expected = {
         (method, path, role): 200 if role in allowed else 403
-        for (method, path), allowed in ORDERS_MATRIX.items()
+        for (method, path), allowed in matrix.items()
         for role in ALL_ROLES
     }
     assert outcome == expected
@@ -123,6 +138,26 @@ def test_orders_prefixes_reach_the_orders_service(
         ["erp"],
     )
     assert echo["body"] == '{"status":"confirmed"}'
+
+
+def test_telephony_reaches_the_routing_service_and_nothing_else(
+    client: httpx.Client, key_for: Callable[..., dict[str, str]]
+) -> None:
+    telephony = key_for("telephony")
+
+    response = client.post(
+        "/v1/integrations/telephony/calls", json={"call_id": "c-1"}, headers=telephony
+    )
+    agents = client.get("/v1/agents", headers=telephony)
+
+    assert response.status_code == 200
+    echo = response.json()
+    assert (echo["service"], echo["path"], echo["roles"]) == (
+        "echo-routing",
+        "/v1/integrations/telephony/calls",
+        ["telephony"],
+    )
+    assert agents.status_code == 403
 
 
 def test_a_method_level_refusal_names_the_method(

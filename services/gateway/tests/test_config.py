@@ -22,6 +22,7 @@ def test_defaults() -> None:
     assert settings.upstreams == {
         "contacts": "http://127.0.0.1:8001",
         "orders": "http://127.0.0.1:8002",
+        "routing": "http://127.0.0.1:8003",
     }
     assert settings.bootstrap_api_key is None
 
@@ -30,6 +31,7 @@ def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_GATEWAY_DATABASE_URL", "postgresql://db/gateway")
     monkeypatch.setenv("CRM_CONTACTS_URL", "http://contacts:8001/")
     monkeypatch.setenv("CRM_ORDERS_URL", "http://orders:8002")
+    monkeypatch.setenv("CRM_ROUTING_URL", "http://routing:8003")
     monkeypatch.setenv("CRM_BOOTSTRAP_API_KEY", "rk_dev_key")
     monkeypatch.setenv("CRM_GATEWAY_UPSTREAM_TIMEOUT_SECONDS", "2.5")
     monkeypatch.setenv("CRM_GATEWAY_KEY_CACHE_SECONDS", "1")
@@ -40,6 +42,7 @@ def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.upstreams == {
         "contacts": "http://contacts:8001",
         "orders": "http://orders:8002",
+        "routing": "http://routing:8003",
     }
     assert settings.bootstrap_api_key == "rk_dev_key"
     assert settings.upstream_timeout_seconds == 2.5

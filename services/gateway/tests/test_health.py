@@ -14,11 +14,11 @@ def test_ready_when_the_database_and_every_service_are(client: httpx.Client) -> 
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready",
-        "checks": {"database": "ok", "contacts": "ok", "orders": "ok"},
+        "checks": {"database": "ok", "contacts": "ok", "orders": "ok", "routing": "ok"},
     }
 
 
-@pytest.mark.parametrize("service", ["contacts", "orders"])
+@pytest.mark.parametrize("service", ["contacts", "orders", "routing"])
 def test_unready_while_a_service_is_down(
     client: httpx.Client, start_gateway: Callable[..., Running], dead_url: str, service: str
 ) -> None:
@@ -27,7 +27,7 @@ def test_unready_while_a_service_is_down(
     response = httpx.get(f"{down.url}/readyz")
 
     assert response.status_code == 503
-    checks = {"database": "ok", "contacts": "ok", "orders": "ok"}
+    checks = {"database": "ok", "contacts": "ok", "orders": "ok", "routing": "ok"}
     assert response.json() == {
         "status": "unready",
         "checks": checks | {service: "unavailable: ConnectError"},

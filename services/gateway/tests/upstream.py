@@ -1,6 +1,6 @@
 """Small real upstream services for the gateway's tests: they verify the signed identity like every
 service does (crm_common.auth.require_roles) and echo back what reached them. One stands in for
-contacts, one for orders."""
+contacts, one for orders, one for routing."""
 
 import asyncio
 from typing import Annotated
@@ -136,11 +136,13 @@ ORDERS_PREFIXES = (
     "/v1/orders",
     "/v1/integrations/erp",
 )
+# The routing service's prefixes, echoed the same way.
+ROUTING_PREFIXES = ("/v1/agents", "/v1/calls", "/v1/integrations/telephony")
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def _orders_router(prefix: str) -> APIRouter:
-    router = APIRouter(prefix=prefix, tags=["orders"])
+def _echo_router(prefix: str, tag: str) -> APIRouter:
+    router = APIRouter(prefix=prefix, tags=[tag])
 
     async def anything(request: Request, principal: PrincipalDep) -> Echo:
         return await echo(request, principal)
@@ -158,12 +160,15 @@ def _orders_router(prefix: str) -> APIRouter:
     return router
 
 
-def create_orders_upstream_app(settings: ServiceSettings) -> FastAPI:
+def create_prefixes_upstream_app(
+    settings: ServiceSettings, service: str, prefixes: tuple[str, ...]
+) -> FastAPI:
+    """A stand-in for `service` echoing any method on and below each of `prefixes`."""
     return create_service_app(
         settings,
-        title="Echo orders upstream",
-        description="Echoes what the gateway forwards to the orders service.",
-        routers=[_orders_router(prefix) for prefix in ORDERS_PREFIXES],
+        title=f"Echo {service} upstream",
+        description=f"Echoes what the gateway forwards to the {service} service.",
+        routers=[_echo_router(prefix, service) for prefix in prefixes],
         check_broker=False,
     )
 

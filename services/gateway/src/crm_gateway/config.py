@@ -36,6 +36,7 @@ class GatewaySettings(ServiceSettings):
     # The upstream services, one line each; proxy/routes.py says which paths go to which.
     contacts_url: str = _upstream("contacts", 8001)
     orders_url: str = _upstream("orders", 8002)
+    routing_url: str = _upstream("routing", 8003)
 
     bootstrap_api_key: str | None = Field(
         default=None, validation_alias=AliasChoices("CRM_BOOTSTRAP_API_KEY")

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from ..helpers import Running
-from ..upstream import ORDERS_PREFIXES
+from ..upstream import ORDERS_PREFIXES, ROUTING_PREFIXES
 
 CONTACTS_PATHS = [
     "/v1/contacts",
@@ -17,6 +17,7 @@ CONTACTS_PATHS = [
     "/v1/tasks",
 ]
 ORDERS_PATHS = [path for prefix in ORDERS_PREFIXES for path in (prefix, prefix + "/{rest}")]
+ROUTING_PATHS = [path for prefix in ROUTING_PREFIXES for path in (prefix, prefix + "/{rest}")]
 KEYS_PATHS = ["/v1/api-keys", "/v1/api-keys/{key_id}"]
 
 
@@ -25,7 +26,9 @@ def test_merged_document_has_both_and_only_reachable_paths(client: httpx.Client)
 
     assert response.status_code == 200
     document = response.json()
-    assert sorted(document["paths"]) == sorted(KEYS_PATHS + CONTACTS_PATHS + ORDERS_PATHS)
+    assert sorted(document["paths"]) == sorted(
+        KEYS_PATHS + CONTACTS_PATHS + ORDERS_PATHS + ROUTING_PATHS
+    )
     assert sorted(document["paths"]["/v1/orders"]) == ["delete", "get", "patch", "post", "put"]
     assert document["servers"] == [{"url": "/"}]
     assert document["x-rapport-missing"] == []
@@ -64,7 +67,12 @@ def test_clashing_schema_names_are_kept_apart(client: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(
-    ("service", "left"), [("contacts", ORDERS_PATHS), ("orders", CONTACTS_PATHS)]
+    ("service", "left"),
+    [
+        ("contacts", ORDERS_PATHS + ROUTING_PATHS),
+        ("orders", CONTACTS_PATHS + ROUTING_PATHS),
+        ("routing", CONTACTS_PATHS + ORDERS_PATHS),
+    ],
 )
 def test_a_service_that_is_down_is_listed_missing(
     client: httpx.Client,

@@ -63,6 +63,9 @@ def test_least_privilege_per_design() -> None:
         "/v1/quotes": ["admin", "agent", "manager", "partner"],
         "/v1/orders": ["admin", "agent", "manager", "partner"],
         "/v1/integrations/erp": ["admin", "erp"],
+        "/v1/agents": ["admin", "agent", "manager"],
+        "/v1/calls": ["admin", "agent", "manager"],
+        "/v1/integrations/telephony": ["admin", "telephony"],
         "/v1/api-keys": ["admin"],
     }
     assert {route.prefix: route.service for route in forwarded()} == {
@@ -76,6 +79,9 @@ def test_least_privilege_per_design() -> None:
         "/v1/quotes": "orders",
         "/v1/orders": "orders",
         "/v1/integrations/erp": "orders",
+        "/v1/agents": "routing",
+        "/v1/calls": "routing",
+        "/v1/integrations/telephony": "routing",
     }
     assert match("/v1/api-keys") == Route("/v1/api-keys", GATEWAY, frozenset({"admin"}))
 

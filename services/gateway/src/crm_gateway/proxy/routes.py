@@ -73,6 +73,11 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     Route("/v1/integrations/erp", "orders", ADMIN | {"erp"}),
+    # The contact centre: experts and their presence, calls. The telephony platform reaches only its
+    # integration (call events in, routing decisions out).
+    Route("/v1/agents", "routing", STAFF),
+    Route("/v1/calls", "routing", STAFF),
+    Route("/v1/integrations/telephony", "routing", ADMIN | {"telephony"}),
     Route("/v1/api-keys", GATEWAY, ADMIN),
 )
 
