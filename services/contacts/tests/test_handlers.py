@@ -1,6 +1,6 @@
-"""Reactions to `crm.orders` on the real broker: the running service's consumer (group `contacts`)
-applies real envelopes published with a KafkaProducer, once each, and dead-letters what it cannot
-read."""
+"""Reactions to `crm.orders` and `crm.routing` on the real broker: the running service's consumer
+(group `contacts`) applies real envelopes published with a KafkaProducer, once each, and
+dead-letters what it cannot read."""
 
 import json
 import time
@@ -18,17 +18,19 @@ from sqlalchemy import Engine, text
 from crm_common.broker import LocalBroker
 from crm_common.consumer import dlq_topic
 from crm_common.events import contacts as contact_events
-from crm_common.events import orders
+from crm_common.events import orders, routing
 from crm_common.events.envelope import CloudEvent, EventPayload
 from crm_common.kafka import ensure_topics, make_consumer, make_producer
-from crm_contacts.handlers import GROUP, milestone_id
+from crm_contacts.handlers import GROUP, call_entry_id, milestone_id, spoken_duration
 
 PLACED_AT = datetime(2030, 3, 1, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def producer(broker: LocalBroker) -> Iterator[KafkaProducer]:
-    ensure_topics(broker.bootstrap, [orders.TOPIC, contact_events.TOPIC, dlq_topic(GROUP)])
+    ensure_topics(
+        broker.bootstrap, [orders.TOPIC, routing.TOPIC, contact_events.TOPIC, dlq_topic(GROUP)]
+    )
     producer = make_producer(broker.bootstrap, "orders-test-producer")
     yield producer
     producer.close()
@@ -43,9 +45,10 @@ def envelope(
 
 
 def publish(producer: KafkaProducer, event: CloudEvent) -> CloudEvent:
-    """Send `event` to crm.orders as the orders service's relay does, and wait for the ack."""
+    """Send `event` to its topic (crm.orders or crm.routing) as the publishing service's relay
+    does, and wait for the ack."""
     producer.send(
-        orders.TOPIC,
+        routing.TOPIC if event.source == "routing" else orders.TOPIC,
         key=event.subject.encode(),
         value=event.model_dump_json().encode(),
         headers=[("ce_type", event.type.encode()), ("ce_id", str(event.id).encode())],
@@ -508,3 +511,203 @@ def test_an_unreadable_event_is_dead_lettered_and_the_partition_moves_on(
     assert client.get(f"/v1/contacts/{contact['id']}", headers=admin).json()["lifecycle_stage"] == (
         "customer"
     )
+
+
+RANG_AT = datetime(2030, 3, 1, 10, 0, tzinfo=UTC)
+ANSWERED_AT = datetime(2030, 3, 1, 10, 0, 12, 400000, tzinfo=UTC)
+ENDED_AT = datetime(2030, 3, 1, 10, 3, 32, 600000, tzinfo=UTC)
+AGENT = uuid.UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")
+
+
+def call_event(payload: routing.CallEnded | routing.CallAbandoned) -> CloudEvent:
+    """The routing service's envelope of a finished call (key and subject: the call id)."""
+    return CloudEvent.wrap(payload, source="routing", subject=payload.call_id, correlation_id="c-1")
+
+
+def call_ended(contact_id: str | None, call_id: str = "call-1", **overrides: Any) -> CloudEvent:
+    values: dict[str, Any] = {
+        "call_id": call_id,
+        "agent_id": AGENT,
+        "contact_id": contact_id,
+        "from_number": "+4930123456",
+        "category": "ski",
+        "started_at": RANG_AT,
+        "answered_at": ANSWERED_AT,
+        "ended_at": ENDED_AT,
+        "wait_seconds": 12.4,
+        "duration_seconds": 200.2,
+    }
+    values.update(overrides)
+    return call_event(routing.CallEnded.model_validate(values))
+
+
+def call_abandoned(contact_id: str | None, call_id: str = "call-2", **overrides: Any) -> CloudEvent:
+    values: dict[str, Any] = {
+        "call_id": call_id,
+        "contact_id": contact_id,
+        "from_number": "+4930123456",
+        "started_at": RANG_AT,
+        "abandoned_at": datetime(2030, 3, 1, 10, 0, 45, tzinfo=UTC),
+        "wait_seconds": 45.0,
+    }
+    values.update(overrides)
+    return call_event(routing.CallAbandoned.model_validate(values))
+
+
+def test_spoken_durations() -> None:
+    assert [spoken_duration(s) for s in (0, 45, 60, 200, 3600, 3725)] == [
+        "0 s",
+        "45 s",
+        "1 min",
+        "3 min 20 s",
+        "1 h",
+        "1 h 2 min 5 s",
+    ]
+
+
+def test_an_ended_call_enters_the_timeline_once_with_duration_and_agent(
+    client: httpx.Client,
+    admin: dict[str, str],
+    api: Any,
+    engine: Engine,
+    count: Callable[[str], int],
+    producer: KafkaProducer,
+) -> None:
+    contact = api.create_contact()
+    event = publish(producer, call_ended(contact["id"]))
+
+    wait_until(lambda: processed(engine, event))
+
+    entries = timeline(client, admin, contact["id"])
+    assert [
+        {k: e[k] for k in ("id", "channel", "direction", "occurred_at", "subject", "body")}
+        | {k: e[k] for k in ("agent_id", "duration_seconds", "metadata")}
+        for e in entries
+    ] == [
+        {
+            "id": str(call_entry_id("call-1")),
+            "channel": "call",
+            "direction": "inbound",
+            "occurred_at": "2030-03-01T10:00:00Z",
+            "subject": "Inbound call (3 min 20 s)",
+            "body": None,
+            "agent_id": str(AGENT),
+            "duration_seconds": 200,
+            "metadata": {
+                "outcome": "answered",
+                "call_id": "call-1",
+                "from_number": "+4930123456",
+                "category": "ski",
+                "answered_at": "2030-03-01T10:00:12.400000Z",
+                "ended_at": "2030-03-01T10:03:32.600000Z",
+                "wait_seconds": 12,
+            },
+        }
+    ]
+
+    # The same envelope redelivered, and the call's end told again in a new envelope (a topic
+    # re-read after its events were re-sent under new ids): still one entry. The second is behind
+    # the first on the call's partition, so once it is processed both were passed.
+    publish(producer, event)
+    retold = publish(producer, call_ended(contact["id"], duration_seconds=999.0))
+    wait_until(lambda: processed(engine, retold))
+
+    again = timeline(client, admin, contact["id"])
+    assert [(e["id"], e["duration_seconds"]) for e in again] == [
+        (str(call_entry_id("call-1")), 200)
+    ]
+    # contact.created and one interaction.logged.
+    assert (count("interactions"), count("outbox")) == (1, 2)
+
+
+def test_an_abandoned_call_is_a_missed_call(
+    client: httpx.Client,
+    admin: dict[str, str],
+    api: Any,
+    engine: Engine,
+    producer: KafkaProducer,
+) -> None:
+    contact = api.create_contact()
+    offered = publish(producer, call_abandoned(contact["id"], agent_id=AGENT, category="ski"))
+    queued = publish(producer, call_abandoned(contact["id"], call_id="call-3", wait_seconds=3725.4))
+    publish(producer, offered)  # redelivered
+
+    wait_until(lambda: processed(engine, offered) and processed(engine, queued))
+
+    entries = {e["id"]: e for e in timeline(client, admin, contact["id"])}
+    assert sorted(entries) == sorted([str(call_entry_id("call-2")), str(call_entry_id("call-3"))])
+    missed = entries[str(call_entry_id("call-2"))]
+    assert {
+        k: missed[k]
+        for k in ("channel", "direction", "occurred_at", "subject", "agent_id", "duration_seconds")
+    } == {
+        "channel": "call",
+        "direction": "inbound",
+        "occurred_at": "2030-03-01T10:00:00Z",
+        "subject": "Missed call (hung up after 45 s)",
+        "agent_id": None,
+        "duration_seconds": None,
+    }
+    assert missed["metadata"] == {
+        "outcome": "abandoned",
+        "call_id": "call-2",
+        "from_number": "+4930123456",
+        "category": "ski",
+        "abandoned_at": "2030-03-01T10:00:45Z",
+        "wait_seconds": 45,
+        "offered_to_agent_id": str(AGENT),
+    }
+    assert entries[str(call_entry_id("call-3"))]["subject"] == (
+        "Missed call (hung up after 1 h 2 min 5 s)"
+    )
+
+
+def test_calls_of_a_merged_contact_reach_the_survivor(
+    client: httpx.Client,
+    admin: dict[str, str],
+    api: Any,
+    engine: Engine,
+    producer: KafkaProducer,
+) -> None:
+    survivor = api.create_contact(first_name="Ada")
+    duplicate = api.create_contact(first_name="Ada L.")
+    merged = client.post(
+        f"/v1/contacts/{survivor['id']}/merge",
+        json={"duplicate_id": duplicate["id"]},
+        headers=admin,
+    )
+    assert merged.status_code == 200, merged.text
+    events = [
+        publish(producer, call_ended(duplicate["id"], call_id="call-m1")),
+        publish(producer, call_abandoned(duplicate["id"], call_id="call-m2")),
+    ]
+
+    wait_until(lambda: all(processed(engine, e) for e in events))
+
+    assert sorted(
+        (e["id"], e["contact_id"], e["subject"]) for e in timeline(client, admin, survivor["id"])
+    ) == sorted(
+        [
+            (str(call_entry_id("call-m1")), survivor["id"], "Inbound call (3 min 20 s)"),
+            (str(call_entry_id("call-m2")), survivor["id"], "Missed call (hung up after 45 s)"),
+        ]
+    )
+
+
+def test_calls_of_unknown_callers_are_skipped_not_dead_lettered(
+    client: httpx.Client,
+    engine: Engine,
+    count: Callable[[str], int],
+    producer: KafkaProducer,
+) -> None:
+    stranger = str(uuid.uuid4())
+    events = [
+        publish(producer, call_ended(stranger, call_id="call-u1")),
+        publish(producer, call_abandoned(stranger, call_id="call-u2")),
+        publish(producer, call_ended(None, call_id="call-u3")),
+        publish(producer, call_abandoned(None, call_id="call-u4")),
+    ]
+
+    wait_until(lambda: all(processed(engine, e) for e in events))
+
+    assert (count("interactions"), count("outbox")) == (0, 0)

@@ -1,16 +1,21 @@
 """Reactions of the contacts service to other services' events: consumer group `contacts` on
-`crm.orders`.
+`crm.orders` and `crm.routing`.
 
 - `orders.order.placed.v1`: a lead or prospect becomes a customer, and the order appears in the
   contact's timeline.
 - `orders.order.status_changed.v1`, `orders.order.cancelled.v1`: a milestone in the timeline.
 - `orders.opportunity.created.v1`, `orders.opportunity.stage_changed.v1`: each task a stage rule
   asked for joins the task list, under the id the orders service gave it.
+- `routing.call.ended.v1`: the answered call of a known caller becomes a `call` interaction (inbound,
+  when it rang, its talk time in seconds, the agent who took it).
+- `routing.call.abandoned.v1`: a known caller who hung up before an answer gets a missed `call`
+  interaction (no duration; the agent it was offered to, if any, in the metadata).
 
 `EventConsumer` applies each event once (its effects and the processed-event row commit together).
 Beyond that, timeline milestones have one id per (order, status) and tasks keep their requested
 id, so a fact told twice (a cancellation is both `status_changed` and `cancelled`; a task requested
-again by another event) still appears once.
+again by another event) still appears once. A call's timeline entry has one id per call id, so a
+call is in the timeline once, however often its end is told.
 
 An event about a merged contact applies to its survivor. One about a contact this service does not
 know is skipped and logged, not dead-lettered: retrying cannot make the contact appear.
@@ -27,7 +32,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from crm_common.consumer import EventConsumer, Handler
-from crm_common.events import orders
+from crm_common.events import orders, routing
 from crm_common.events.envelope import CloudEvent
 from crm_common.logging import request_id_var
 from crm_contacts.config import ContactsSettings
@@ -42,10 +47,12 @@ from crm_contacts.tasks.schemas import TaskCreate
 log = logging.getLogger("crm.contacts.handlers")
 
 GROUP = "contacts"
-TOPICS = (orders.TOPIC,)
+TOPICS = (orders.TOPIC, routing.TOPIC)
 
 # Namespace of the timeline ids of order milestones: uuid5(namespace, "<order id>:<status>").
 ORDER_MILESTONES = uuid.UUID("6f1d2a0e-3c59-5d7b-9a41-0d2f8e6b7c13")
+# Namespace of the timeline ids of calls: uuid5(namespace, "<call id>").
+CALLS = uuid.UUID("0b8e4c57-2f6a-5d31-8c9e-4a7d1f3b6e20")
 
 STATUS_WORDS = {
     "draft": "drafted",
@@ -60,6 +67,24 @@ STATUS_WORDS = {
 
 def milestone_id(order_id: uuid.UUID, status: str) -> uuid.UUID:
     return uuid.uuid5(ORDER_MILESTONES, f"{order_id}:{status}")
+
+
+def call_entry_id(call_id: str) -> uuid.UUID:
+    """The timeline id of a call: one per call, whether it was answered or abandoned."""
+    return uuid.uuid5(CALLS, call_id)
+
+
+def whole_seconds(seconds: float) -> int:
+    """`seconds` rounded half up to whole seconds (never below 0)."""
+    return max(0, int(seconds + 0.5))
+
+
+def spoken_duration(seconds: int) -> str:
+    """`200` → "3 min 20 s", `45` → "45 s", `3600` → "1 h", `0` → "0 s"."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min"), (secs, "s")) if n]
+    return " ".join(parts) or "0 s"
 
 
 def _contact(session: Session, contact_id: uuid.UUID, event: CloudEvent) -> Contact | None:
@@ -216,6 +241,88 @@ def on_opportunity_stage_changed(session: Session, event: CloudEvent) -> None:
     _create_requested_tasks(session, event, changed.opportunity, changed.requested_tasks)
 
 
+def _call_entry(
+    session: Session,
+    event: CloudEvent,
+    call_id: str,
+    contact_id: uuid.UUID | None,
+    values: dict[str, Any],
+) -> None:
+    """The timeline entry of `call_id` for its caller, once; callers this service does not know
+    (no contact id, or one it has never heard of) are skipped."""
+    if contact_id is None:
+        log.info(
+            "%s of call %s without a known caller skipped",
+            event.type,
+            call_id,
+            extra={"event_id": str(event.id), "event_type": event.type},
+        )
+        return
+    contact = _contact(session, contact_id, event)
+    if contact is None:
+        return
+    entry_id = call_entry_id(call_id)
+    if interactions.exists(session, entry_id):
+        return
+    entry = InteractionCreate.model_validate({"channel": "call", "direction": "inbound", **values})
+    interactions.log_interaction(session, contact.id, entry, interaction_id=entry_id)
+
+
+def on_call_ended(session: Session, event: CloudEvent) -> None:
+    """An answered call: when it rang, how long the caller talked, and with which agent."""
+    call = routing.CallEnded.model_validate(event.data)
+    duration = whole_seconds(call.duration_seconds)
+    _call_entry(
+        session,
+        event,
+        call.call_id,
+        call.contact_id,
+        {
+            "occurred_at": call.started_at,
+            "subject": f"Inbound call ({spoken_duration(duration)})",
+            "agent_id": str(call.agent_id),
+            "duration_seconds": duration,
+            "metadata": {
+                "outcome": "answered",
+                **call.model_dump(
+                    mode="json",
+                    include={"call_id", "from_number", "category", "answered_at", "ended_at"},
+                    exclude_none=True,
+                ),
+                "wait_seconds": whole_seconds(call.wait_seconds),
+            },
+        },
+    )
+
+
+def on_call_abandoned(session: Session, event: CloudEvent) -> None:
+    """A missed call: the caller hung up after waiting, before any agent answered."""
+    call = routing.CallAbandoned.model_validate(event.data)
+    wait = whole_seconds(call.wait_seconds)
+    metadata: dict[str, Any] = {
+        "outcome": "abandoned",
+        **call.model_dump(
+            mode="json",
+            include={"call_id", "from_number", "category", "abandoned_at"},
+            exclude_none=True,
+        ),
+        "wait_seconds": wait,
+    }
+    if call.agent_id is not None:
+        metadata["offered_to_agent_id"] = str(call.agent_id)
+    _call_entry(
+        session,
+        event,
+        call.call_id,
+        call.contact_id,
+        {
+            "occurred_at": call.started_at,
+            "subject": f"Missed call (hung up after {spoken_duration(wait)})",
+            "metadata": metadata,
+        },
+    )
+
+
 def _correlated(handler: Handler) -> Handler:
     """`handler` with the event's correlation id as the request id, so the events it publishes and
     its log lines carry the id of the request that started it all."""
@@ -237,11 +344,14 @@ HANDLERS: Mapping[str, Handler] = {
     orders.OrderCancelled.event_type: _correlated(on_order_cancelled),
     orders.OpportunityCreated.event_type: _correlated(on_opportunity_created),
     orders.OpportunityStageChanged.event_type: _correlated(on_opportunity_stage_changed),
+    routing.CallEnded.event_type: _correlated(on_call_ended),
+    routing.CallAbandoned.event_type: _correlated(on_call_abandoned),
 }
 
 
-def orders_consumer(engine: Engine, settings: ContactsSettings) -> EventConsumer:
-    """The worker that applies `HANDLERS` to `crm.orders` as consumer group `contacts`."""
+def events_consumer(engine: Engine, settings: ContactsSettings) -> EventConsumer:
+    """The worker that applies `HANDLERS` to `crm.orders` and `crm.routing` as consumer group
+    `contacts`."""
     return EventConsumer(
         engine,
         ProcessedEvent,

@@ -12,7 +12,7 @@ from crm_contacts.consents.router import router as consents_router
 from crm_contacts.contacts.router import router as contacts_router
 from crm_contacts.db import Outbox
 from crm_contacts.duplicates.router import router as duplicates_router
-from crm_contacts.handlers import orders_consumer
+from crm_contacts.handlers import events_consumer
 from crm_contacts.interactions.router import router as interactions_router
 from crm_contacts.tasks.router import router as tasks_router
 
@@ -40,7 +40,7 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
                 )
             )
         if settings.consumers_enabled:
-            running.append(orders_consumer(app.state.engine, settings))
+            running.append(events_consumer(app.state.engine, settings))
         return running
 
     app = create_service_app(
