@@ -170,3 +170,13 @@ def test_a_known_caller_is_connected_to_their_owner_with_a_screen_pop(system: Sy
     assert "routing.call.ended.v1" in types
     finished = next(e for e in ended if e["type"] == "routing.call.ended.v1")
     assert (finished["data"]["agent_id"], finished["data"]["contact_id"]) == (owner, cid)
+
+    # The contacts service puts the finished call on the caller's timeline, once.
+    with system.client(system.admin_key) as admin:
+
+        def calls_on_timeline() -> list[dict[str, Any]]:
+            items = admin.get(f"/v1/contacts/{cid}/interactions").json()["items"]
+            return [i for i in items if i["channel"] == "call"]
+
+        timeline = eventually(calls_on_timeline)
+        assert [(i["agent_id"], i["metadata"]["call_id"]) for i in timeline] == [(owner, call_id)]
