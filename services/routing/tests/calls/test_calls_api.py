@@ -175,3 +175,18 @@ def test_the_telephony_integration_answers_like_the_calls_route(
     assert (answer.json()["action"], answer.json()["agent_id"]) == ("connect", expert["id"])
     assert api.get_call("c-9")["agent_id"] == expert["id"]
     assert refused.status_code == 403
+
+
+def test_the_best_expert_is_found_among_many_free_agents(client: httpx.Client, api: Any) -> None:
+    # More free agents than one tier's read (agents.repository.CANDIDATES_PER_TIER): the idle
+    # longest are not the experts, and the best expert became ready last.
+    idle = [api.create_agent(ready=True, name=f"Idle {n}", skills={"golf": 5}) for n in range(6)]
+    for n in range(6):
+        api.create_agent(ready=True, name=f"Fair {n}", skills={"ski": 2})
+    best = api.create_agent(ready=True, name="Best", skills={"ski": 4, "golf": 1})
+
+    expert = api.call("c-1", "ringing", **{"from": CALLER, "category": "ski"})
+    anyone = api.call("c-2", "ringing", **{"from": "anonymous"})
+
+    assert expert["agent_id"] == best["id"]
+    assert anyone["agent_id"] == idle[0]["id"]

@@ -1,12 +1,14 @@
 """Every query on agents."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, or_, update
 from sqlmodel import Session, col, select
 
+from crm_common.db import UTCDateTime
 from crm_common.pagination import Paged, SortKey, keyset_page
 from crm_routing.agents.models import Agent
 
@@ -38,14 +40,51 @@ def _available(now: datetime) -> list[Any]:
     ]
 
 
-def available(session: Session, now: datetime) -> list[Agent]:
-    """Agents who can take a call now, idle longest first."""
-    stmt = (
-        select(Agent)
-        .where(*_available(now))
-        .order_by(col(Agent.ready_since).asc(), col(Agent.id).asc())
-    )
-    return list(session.exec(stmt).all())
+# How many candidates of each tier a ringing call reads; more are read only if these are taken.
+CANDIDATES_PER_TIER = 5
+
+Candidate = tuple[uuid.UUID, dict[str, int], datetime]
+
+
+def available(
+    session: Session,
+    now: datetime,
+    *,
+    preferred: Sequence[str] = (),
+    category: str | None = None,
+    anyone: bool = False,
+    limit: int = CANDIDATES_PER_TIER,
+) -> list[Candidate]:
+    """(id, skills, ready since) of free agents the choice needs, not every free agent: the
+    `preferred` ones, the `limit` best experts of `category` (highest level, then idle longest) and,
+    with `anyone`, the `limit` idle longest. The choice over these is the choice over all."""
+    since = func.coalesce(Agent.ready_since, Agent.created_at, type_=UTCDateTime())
+    base = select(Agent.id, Agent.skills, since).where(*_available(now))
+    queries = []
+    ids = [_uuid(p) for p in preferred]
+    if any(ids):
+        queries.append(base.where(col(Agent.id).in_([i for i in ids if i is not None])))
+    if category is not None:
+        level = cast(Any, Agent.skills)[category].as_integer()  # the JSON value, in SQL
+        queries.append(
+            base.where(level >= 1)
+            .order_by(level.desc(), since.asc(), col(Agent.id).asc())
+            .limit(limit)
+        )
+    if anyone:
+        queries.append(base.order_by(since.asc(), col(Agent.id).asc()).limit(limit))
+    found: dict[uuid.UUID, Candidate] = {}
+    for query in queries:
+        for row in session.exec(query).all():
+            found.setdefault(row[0], (row[0], dict(row[1]), row[2]))
+    return list(found.values())
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 def on_shift(session: Session) -> int:
@@ -89,3 +128,18 @@ def release(
         .execution_options(synchronize_session="fetch")
     )
     session.execute(stmt)
+
+
+def ready_for_chat(session: Session) -> list[Agent]:
+    """Active agents whose presence is ready and who take chats, idle longest first (some may be
+    on a call or in wrap-up)."""
+    stmt = (
+        select(Agent)
+        .where(
+            col(Agent.active).is_(True),
+            col(Agent.presence) == "ready",
+            col(Agent.max_concurrent_chats) >= 1,
+        )
+        .order_by(col(Agent.ready_since).asc(), col(Agent.id).asc())
+    )
+    return list(session.exec(stmt).all())

@@ -3,6 +3,7 @@ sweep that gives waiting calls to agents as they become free (presence ready, wr
 
 import logging
 import threading
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -72,16 +73,28 @@ def assign(session: Session, call: Call, agent: Agent, now: datetime) -> bool:
 
 def route(session: Session, call: Call, now: datetime, *, widened: bool = False) -> Agent | None:
     """The agent `call` goes to now (claimed), or None when nobody suitable is free."""
-    ready = agents.available(session, now)
     caller = choice.Caller(tuple(call.preferred_agent_ids), call.category)
-    while ready:
-        chosen = choice.choose_agent(caller, [candidate(a) for a in ready], widened=widened)
-        if chosen is None:
+    for _ in range(3):  # the candidates read may all be taken meanwhile: read again, a few times
+        ready = [
+            choice.Candidate(id=str(agent_id), skills=skills, ready_since=since)
+            for agent_id, skills, since in agents.available(
+                session,
+                now,
+                preferred=caller.preferred,
+                category=caller.category,
+                anyone=caller.category is None or widened,
+            )
+        ]
+        if not ready:
             return None
-        agent = next(a for a in ready if str(a.id) == chosen.id)
-        if assign(session, call, agent, now):
-            return agent
-        ready.remove(agent)  # taken meanwhile by another transaction
+        while ready:
+            chosen = choice.choose_agent(caller, ready, widened=widened)
+            if chosen is None:
+                return None
+            agent = session.get(Agent, uuid.UUID(chosen.id))
+            if agent is not None and assign(session, call, agent, now):
+                return agent
+            ready.remove(chosen)  # taken meanwhile by another transaction
     return None
 
 
