@@ -49,6 +49,25 @@ class RoutingSettings(ServiceSettings):
         validation_alias=_env("LIFECYCLE_PRIORITY"),
     )
     vip_priority: int = Field(default=50, validation_alias=_env("VIP_PRIORITY"))
+    engage_at_page_views: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        validation_alias=_env("ENGAGE_AT_PAGE_VIEWS"),
+        description="Without active engagement rules, a web session is engaged at this page view",
+    )
+    web_max_waiting_calls: int = Field(
+        default=5,
+        ge=0,
+        validation_alias=_env("WEB_MAX_WAITING_CALLS"),
+        description="No web offer while more calls than this wait in the queue",
+    )
+    chat_offer_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        validation_alias=_env("CHAT_OFFER_SECONDS"),
+        description="A chat offer counts against the agent's max_concurrent_chats this long",
+    )
 
 
 @lru_cache

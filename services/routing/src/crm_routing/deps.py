@@ -15,10 +15,14 @@ MANAGER_ROLES = ("admin", "manager")
 STAFF_ROLES = ("admin", "manager", "agent")
 TELEPHONY_ROLES = ("admin", "telephony")
 CALL_READER_ROLES = ("admin", "manager", "agent", "telephony")
+BEACON_ROLES = ("admin", "manager", "agent", "website")
+WEBSITE_ROLES = ("admin", "website")
 
 ManagerCaller = Annotated[Principal, Depends(require_roles(*MANAGER_ROLES))]
 StaffCaller = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
 TelephonyCaller = Annotated[Principal, Depends(require_roles(*TELEPHONY_ROLES))]
+BeaconCaller = Annotated[Principal, Depends(require_roles(*BEACON_ROLES))]
+WebsiteCaller = Annotated[Principal, Depends(require_roles(*WEBSITE_ROLES))]
 CallReader = Annotated[Principal, Depends(require_roles(*CALL_READER_ROLES))]
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency_dependency(IdempotencyRecord))]
 

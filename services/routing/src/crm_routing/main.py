@@ -14,11 +14,14 @@ from crm_routing.calls.router import telephony_router
 from crm_routing.config import RoutingSettings, get_settings
 from crm_routing.db import Outbox
 from crm_routing.handlers import events_consumer
+from crm_routing.web.router import router as web_router
+from crm_routing.web.router import rules_router, website_router
 
 DESCRIPTION = (
     "Agents with skills and presence, and the ACD: each ringing call goes to the agent who knows "
-    "the caller or the best free expert, else a priority queue. Read models are fed by "
-    "`crm.contacts` and `crm.orders`; events are published on `crm.routing`."
+    "the caller or the best free expert, else a priority queue. Web sessions that become engaged "
+    "are offered a chat or a callback with the agent who knows the visitor or the best expert. "
+    "Read models are fed by `crm.contacts` and `crm.orders`; events are published on `crm.routing`."
 )
 
 
@@ -49,7 +52,14 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         settings,
         title="Rapport routing",
         description=DESCRIPTION,
-        routers=[agents_router, calls_router, telephony_router],
+        routers=[
+            agents_router,
+            calls_router,
+            telephony_router,
+            web_router,
+            website_router,
+            rules_router,
+        ],
         workers=workers,
     )
     openapi.install(app)

@@ -9,6 +9,7 @@ from crm_routing.readmodel.models import (
     KnownContact,
     KnownPhone,
 )
+from crm_routing.web.models import EngagementRule, PageView, WebSession, WebVisitor
 
 metadata = RoutingBase.metadata
 
@@ -17,10 +18,14 @@ __all__ = [
     "Call",
     "CustomerOpportunity",
     "CustomerOrder",
+    "EngagementRule",
     "IdempotencyRecord",
     "KnownContact",
     "KnownPhone",
     "Outbox",
+    "PageView",
     "ProcessedEvent",
+    "WebSession",
+    "WebVisitor",
     "metadata",
 ]

@@ -1,4 +1,4 @@
-"""Payloads published by the routing service on `crm.routing` (key: the agent id or the call id).
+"""Payloads published by the routing service on `crm.routing` (key: agent, call or session id).
 
 The telephony platform consumes `routing.call.assigned.v1` (connect the queued call to the agent's
 extension); the contacts service may turn `routing.call.ended.v1` into a timeline interaction.
@@ -108,3 +108,62 @@ class CallAbandoned(EventPayload):
     started_at: datetime
     abandoned_at: datetime
     wait_seconds: float
+
+
+class WebPage(BaseModel):
+    url: str
+    category: str | None = None
+    title: str | None = None
+    occurred_at: datetime
+
+
+class WebOffer(BaseModel):
+    type: Literal["chat", "callback"]
+    agent_id: uuid.UUID
+    agent_name: str
+
+
+class WebSessionEngaged(EventPayload):
+    """A web session met an engagement rule (once per session); `offer` is what the website was
+    told (null: nobody suitable was free or the call queue was long). The assigned agent's feed
+    shows `pages`."""
+
+    event_type = "routing.web_session.engaged.v1"
+    topic = TOPIC
+    session_id: str
+    visitor_id: str
+    contact_id: uuid.UUID | None = Field(
+        default=None, description="The signed-in contact, or the one the device was seen with"
+    )
+    rule: str = Field(description="The engagement rule's name ('default': the page-view count)")
+    category: str | None = Field(default=None, description="The category viewed most often")
+    page_views: int
+    pages: list[WebPage] = Field(description="The session's pages in order (the last 100)")
+    offer: WebOffer | None = None
+    engaged_at: datetime
+
+
+class EngagementStep(BaseModel):
+    url: str | None = Field(default=None, description="A glob on the URL path")
+    category: str | None = None
+
+
+class EngagementRuleSnapshot(BaseModel):
+    id: uuid.UUID
+    name: str
+    kind: Literal["depth", "pages", "time", "sequence"]
+    threshold: int | None = None
+    steps: list[EngagementStep] = []
+    position: int
+    active: bool
+    version: int
+    updated_at: datetime
+
+
+class EngagementRuleChanged(EventPayload):
+    """An engagement rule was created, changed or deleted (`rule` is its state before deletion)."""
+
+    event_type = "routing.engagement_rule.changed.v1"
+    topic = TOPIC
+    action: Literal["created", "updated", "deleted"]
+    rule: EngagementRuleSnapshot

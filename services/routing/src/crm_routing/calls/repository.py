@@ -92,3 +92,8 @@ def unclaim(session: Session, call_id: str, now: datetime) -> None:
         .execution_options(synchronize_session="fetch")
     )
     session.execute(stmt)
+
+
+def waiting_count(session: Session) -> int:
+    stmt = select(func.count()).select_from(Call).where(col(Call.status) == "queued")
+    return int(session.exec(stmt).one())
