@@ -1,5 +1,6 @@
 """`make bench`: contacts throughput, caller-ID lookup and outbox latency; orders placed per second, the
-configurator at 200 rules and order placed -> ERP consumer; each beside a bare reference.
+configurator at 200 rules and order placed -> ERP consumer; the routing decision for a ringing call;
+each beside a bare reference.
 
 Every figure comes from this run on this machine: the service and its bare reference are measured with
 the same load generator, one after the other, and the ratio is printed next to the percentiles.
@@ -18,9 +19,10 @@ from kafka import KafkaProducer
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from bench import orders
+from bench import orders, routing
 from bench.bare_app import BareContact
 from bench.harness import compare_throughput, load, percentile, summary
+from bench.numbers import formats, phone
 from bench.receiver import Receiver, drain
 from crm_common.auth import IDENTITY_HEADER, Principal, sign_identity
 from crm_common.broker import LocalBroker
@@ -31,25 +33,6 @@ from crm_contacts.contacts.models import Contact, ContactPhone
 from crm_contacts.migrate import SERVICE_DIR
 
 SECRET = "bench-" + uuid.uuid4().hex + uuid.uuid4().hex
-AREAS = ["212", "312", "415", "617", "646", "702", "718", "917"]
-
-
-def phone(i: int) -> str:
-    """A distinct, valid NANP number for index i (up to 8 * 800 * 10000)."""
-    area = AREAS[i % len(AREAS)]
-    exchange = 200 + (i // len(AREAS)) // 10000 % 790
-    line = (i // len(AREAS)) % 10000
-    return f"+1{area}{exchange:03d}{line:04d}"
-
-
-def formats(e164: str) -> list[str]:
-    area, exchange, line = e164[2:5], e164[5:8], e164[8:]
-    return [
-        e164,
-        f"({area}) {exchange}-{line}",
-        f"{area}.{exchange}.{line}",
-        f"+1 {area}-{exchange}-{line}",
-    ]
 
 
 def contact_body(i: int) -> dict[str, object]:
@@ -224,7 +207,10 @@ def main() -> None:
     parser.add_argument("--lookups", type=int, default=3000)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument(
-        "--only", nargs="+", choices=["contacts", "orders"], default=["contacts", "orders"]
+        "--only",
+        nargs="+",
+        choices=["contacts", "orders", "routing"],
+        default=["contacts", "orders", "routing"],
     )
     args = parser.parse_args()
 
@@ -256,6 +242,8 @@ def main() -> None:
                 outbox_latency(service, broker, service_db, headers, args.events)
             if "orders" in args.only:
                 orders.run(broker, work, bare, SECRET, headers, args, drain)
+        if "routing" in args.only:
+            routing.run(broker, work, SECRET, args)
 
 
 if __name__ == "__main__":
