@@ -5,6 +5,10 @@ SQLite and PostgreSQL alike; the row lock (PostgreSQL) or the write lock (SQLite
 unique, and a rolled-back transaction gives its number back.
 """
 
+import functools
+from typing import Any
+
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session
 
@@ -21,15 +25,20 @@ class Counter(OrdersBase, table=True):
 
 def next_value(session: Session, name: str) -> int:
     """The next value of counter `name` (1 for a new counter)."""
+    stmt = _upsert(session.get_bind().dialect.name)
+    return int(session.connection().execute(stmt, {"counter": name}).scalar_one())
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """The upsert for `dialect`, built once (the counter's name is a parameter)."""
     counters = table_of(Counter)
-    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
+    return (
         insert(counters)
-        .values(name=name, value=1)
+        .values(name=bindparam("counter"), value=1)
         .on_conflict_do_update(
             index_elements=[counters.c.name], set_={"value": counters.c.value + 1}
         )
         .returning(counters.c.value)
     )
-    return int(session.connection().execute(stmt).scalar_one())

@@ -4,7 +4,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, update
+from sqlalchemy import Integer, bindparam, func, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from crm_common.db import table_of
@@ -25,6 +26,64 @@ def get(session: Session, product_id: uuid.UUID, *, for_update: bool = False) ->
     if for_update:
         stmt = stmt.with_for_update()
     return session.exec(stmt).first()
+
+
+@dataclass(frozen=True, slots=True)
+class ProductHead:
+    """The small columns of a product: what pricing and the configurator read besides its
+    definition (base price, options, rules), which the configurator compiles once per version."""
+
+    id: uuid.UUID
+    version: int
+    sku: str
+    name: str
+    category: str
+    active: bool
+    currency: str
+
+    @classmethod
+    def of(cls, product: Product) -> "ProductHead":
+        return cls(
+            product.id,
+            product.version,
+            product.sku,
+            product.name,
+            product.category,
+            product.active,
+            product.currency,
+        )
+
+
+_products = table_of(Product)
+# Statements of the hot paths, built once (their values are parameters), so each run is a cache hit.
+_HEADS = core_select(
+    _products.c.id,
+    _products.c.version,
+    _products.c.sku,
+    _products.c.name,
+    _products.c.category,
+    _products.c.active,
+    _products.c.currency,
+).where(_products.c.id.in_(bindparam("ids", expanding=True)))
+_QUANTITY = bindparam("quantity", type_=Integer)
+_RESERVE = (
+    update(_products)
+    .where(
+        _products.c.id == bindparam("product_id"),
+        _products.c.capacity.is_(None) | (_products.c.reserved + _QUANTITY <= _products.c.capacity),
+    )
+    .values(reserved=_products.c.reserved + _QUANTITY)
+)
+
+
+def heads_of(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProductHead]:
+    """The heads of the products among `ids` that exist: one narrow select, leaving out the JSON
+    columns of options and rules (large for a product with many rules)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = session.connection().execute(_HEADS, {"ids": wanted})
+    return {row.id: ProductHead(*row) for row in rows}
 
 
 def get_many(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Product]:
@@ -73,14 +132,8 @@ def reserve(session: Session, product_id: uuid.UUID, quantity: int) -> bool:
     The check and the increment are one statement, so concurrent orders cannot both take the last
     places: PostgreSQL re-checks the condition on the locked row, SQLite runs writers one at a time.
     """
-    products = table_of(Product)
     result = session.connection().execute(
-        update(products)
-        .where(
-            products.c.id == product_id,
-            products.c.capacity.is_(None) | (products.c.reserved + quantity <= products.c.capacity),
-        )
-        .values(reserved=products.c.reserved + quantity)
+        _RESERVE, {"product_id": product_id, "quantity": quantity}
     )
     return bool(result.rowcount == 1)
 

@@ -16,11 +16,10 @@ from sqlmodel import Session
 from crm_common.errors import FieldError, Unprocessable
 from crm_common.events.orders import OrderLine
 from crm_common.money import Money
-from crm_orders.catalog import repository
-from crm_orders.catalog.models import Product
+from crm_orders.catalog.repository import ProductHead
 from crm_orders.commerce import Code, to_cents
 from crm_orders.configurator import engine
-from crm_orders.configurator.definitions import definition
+from crm_orders.configurator.definitions import current
 
 MAX_QUANTITY = 10_000
 MAX_OPTIONS = 30
@@ -69,19 +68,21 @@ def price_lines(
 ) -> list[PricedLine]:
     """Each line priced (line_no from 1, in the given order); InvalidLines (422) listing every
     unknown or inactive product, currency mismatch and configuration violation otherwise."""
-    products = repository.get_many(session, (line.product_id for line in lines))
+    products = current(session, (line.product_id for line in lines))
     errors: list[FieldError] = []
     priced: list[PricedLine] = []
     if not lines:
         errors.append(FieldError(field=path, message="at least one line is needed", code="empty"))
     for index, line in enumerate(lines):
         where = f"{path}.{index}"
-        product = products.get(line.product_id)
+        found = products.get(line.product_id)
+        product = None if found is None else found[0]
         problems = _product_errors(product, line.product_id, currency, where)
-        if problems or product is None:
+        if problems or found is None:
             errors.extend(problems)
             continue
-        result = engine.evaluate(definition(product), line.options, 1, alternatives=False)
+        product, compiled = found
+        result = engine.evaluate(compiled, line.options, 1, alternatives=False)
         if not result.valid or result.unit_price is None:
             errors.extend(_violation_errors(result.violations, where))
             continue
@@ -101,7 +102,7 @@ def price_lines(
 
 
 def _product_errors(
-    product: Product | None, product_id: uuid.UUID, currency: str, where: str
+    product: ProductHead | None, product_id: uuid.UUID, currency: str, where: str
 ) -> list[FieldError]:
     field = f"{where}.product_id"
     if product is None:
@@ -130,7 +131,7 @@ def _violation_errors(violations: Sequence[engine.Violation], where: str) -> lis
     ]
 
 
-def _priced(line_no: int, product: Product, line: LineIn, unit_price: Decimal) -> PricedLine:
+def _priced(line_no: int, product: ProductHead, line: LineIn, unit_price: Decimal) -> PricedLine:
     gross = unit_price * line.quantity
     line_total = to_cents(gross - gross * line.discount_percent / 100)
     return PricedLine(

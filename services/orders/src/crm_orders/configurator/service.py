@@ -2,21 +2,26 @@
 
 from sqlmodel import Session
 
-from crm_orders.catalog.service import require
+from crm_orders.catalog.errors import ProductNotFound
 from crm_orders.configurator import engine
-from crm_orders.configurator.definitions import definition
+from crm_orders.configurator.definitions import current
 from crm_orders.configurator.schemas import (
     AlternativeRead,
     ConfigurationCheck,
     ConfigurationResult,
     ViolationRead,
 )
+from crm_orders.db import read_only
 
 
 def validate_configuration(session: Session, data: ConfigurationCheck) -> ConfigurationResult:
     """The engine's verdict on `data`; a product that is not on sale is never valid."""
-    product = require(session, data.product_id)
-    result = engine.evaluate(definition(product), data.options, data.quantity)
+    read_only(session)
+    found = current(session, [data.product_id]).get(data.product_id)
+    if found is None:
+        raise ProductNotFound(data.product_id)
+    product, compiled = found
+    result = engine.evaluate(compiled, data.options, data.quantity)
     violations = [
         ViolationRead(rule=v.rule, kind=v.kind, message=v.message) for v in result.violations
     ]

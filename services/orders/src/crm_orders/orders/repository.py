@@ -1,13 +1,15 @@
 """Every query on orders, their lines and their status history."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
+from crm_common.db import table_of
 from crm_common.pagination import Paged, SortKey, keyset_page
 from crm_orders.orders.models import Order, OrderLineRow, OrderStatusEntry
 
@@ -27,11 +29,24 @@ def get(session: Session, order_id: uuid.UUID, *, for_update: bool = False) -> O
     return session.exec(stmt).first()
 
 
-def insert(session: Session, order: Order, lines: Sequence[OrderLineRow]) -> None:
-    session.add(order)
-    session.flush()
-    session.add_all(lines)
-    session.flush()
+# Built once: the values come as execution parameters, so each insert is a cached statement.
+_INSERT_ORDER = insert(table_of(Order))
+_INSERT_LINE = insert(table_of(OrderLineRow))
+_INSERT_ENTRY = insert(table_of(OrderStatusEntry))
+
+
+def insert_new(
+    session: Session,
+    *,
+    order: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    entry: Mapping[str, Any],
+) -> None:
+    """A new order, its lines and its first status entry, as Core inserts (every column given)."""
+    conn = session.connection()
+    conn.execute(_INSERT_ORDER, dict(order))
+    conn.execute(_INSERT_LINE, [dict(line) for line in lines])
+    conn.execute(_INSERT_ENTRY, dict(entry))
 
 
 def replace_lines(session: Session, order_id: uuid.UUID, lines: Sequence[OrderLineRow]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from crm_common.auth import Principal
-from crm_common.db import utcnow
+from crm_common.db import new_id, utcnow
 from crm_common.events import EventPayload
 from crm_common.events.orders import (
     Address,
@@ -143,33 +143,76 @@ def create_order(
         reserve(session, quantities(priced))
     now = utcnow()
     status = "draft" if draft else "placed"
-    order = Order(
+    source = source_of(principal)
+    address = delivery_address.model_dump(mode="json")
+    read = OrderRead(
+        id=new_id(),
         number=number_of(next_value(session, NUMBER_COUNTER)),
         contact_id=contact_id,
         status=status,
         currency=currency,
+        lines=list(priced),
         subtotal=_subtotal(priced),
         total=_total(priced),
-        delivery_address=delivery_address.model_dump(mode="json"),
+        delivery_address=Address.model_validate(address),
         quote_id=quote_id,
-        created_by=principal.id,
+        erp_order_number=None,
+        tracking=None,
+        cancel_reason=None,
+        version=1,
         placed_at=None if draft else now,
         created_at=now,
         updated_at=now,
+        history=[
+            StatusEntryRead(
+                status=status,
+                from_status=None,
+                occurred_at=now,
+                recorded_at=now,
+                source=source,
+                reason=None,
+                tracking=None,
+            )
+        ],
     )
-    repository.insert(session, order, _rows(order.id, priced))
-    repository.add_status(
+    # Core inserts of exactly what `read` shows: three statements, no unit of work, no read-back.
+    repository.insert_new(
         session,
-        OrderStatusEntry(
-            order_id=order.id,
-            status=status,
-            occurred_at=now,
-            recorded_at=now,
-            source=source_of(principal),
-            actor=principal.id,
-        ),
+        order={
+            "id": read.id,
+            "number": read.number,
+            "contact_id": contact_id,
+            "status": status,
+            "currency": currency,
+            "subtotal": read.subtotal,
+            "total": read.total,
+            "delivery_address": address,
+            "quote_id": quote_id,
+            "erp_order_number": None,
+            "tracking": None,
+            "cancel_reason": None,
+            "last_erp_at": None,
+            "created_by": principal.id,
+            "version": 1,
+            "placed_at": read.placed_at,
+            "created_at": now,
+            "updated_at": now,
+        },
+        lines=[{"order_id": read.id, **line.model_dump()} for line in priced],
+        entry={
+            "id": new_id(),
+            "order_id": read.id,
+            "from_status": None,
+            "status": status,
+            "occurred_at": now,
+            "recorded_at": now,
+            "source": source,
+            "actor": principal.id,
+            "reason": None,
+            "erp_event_id": None,
+            "tracking": None,
+        },
     )
-    read = to_read(session, order)
     if not draft:
         _publish(session, read, OrderPlaced(order=snapshot(read)))
     return read
