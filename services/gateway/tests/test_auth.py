@@ -10,7 +10,7 @@ ROLES_OF_PATHS = {
     "/v1/tasks": {"admin", "manager", "agent"},
     "/v1/api-keys": {"admin"},
 }
-ALL_ROLES = ("admin", "manager", "agent", "partner", "website", "erp", "telephony")
+ALL_ROLES = ("admin", "manager", "agent", "partner", "website", "erp", "telephony", "publishable")
 STAFF = {"admin", "manager", "agent"}
 CATALOG_ADMINS = {"admin", "manager"}
 
@@ -49,6 +49,10 @@ ROUTING_MATRIX = {
     ("PUT", "/v1/agents/a-1/presence"): STAFF,
     ("GET", "/v1/calls/c-1"): STAFF,
     ("POST", "/v1/integrations/telephony/calls"): {"admin", "telephony"},
+    ("POST", "/v1/web/events"): STAFF | {"website"},
+    ("POST", "/v1/integrations/web/events"): {"admin", "website", "publishable"},
+    ("GET", "/v1/engagement-rules"): STAFF,
+    ("POST", "/v1/engagement-rules"): CATALOG_ADMINS,
 }
 
 

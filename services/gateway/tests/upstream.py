@@ -137,7 +137,14 @@ ORDERS_PREFIXES = (
     "/v1/integrations/erp",
 )
 # The routing service's prefixes, echoed the same way.
-ROUTING_PREFIXES = ("/v1/agents", "/v1/calls", "/v1/integrations/telephony")
+ROUTING_PREFIXES = (
+    "/v1/agents",
+    "/v1/calls",
+    "/v1/integrations/telephony",
+    "/v1/web",
+    "/v1/integrations/web",
+    "/v1/engagement-rules",
+)
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 

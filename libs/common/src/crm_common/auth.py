@@ -18,8 +18,19 @@ ISSUER = "rapport-gateway"
 AUDIENCE = "rapport-services"
 ALGORITHM = "HS256"
 
-Role = Literal["admin", "manager", "agent", "partner", "website", "erp", "telephony"]
-ROLES: tuple[str, ...] = ("admin", "manager", "agent", "partner", "website", "erp", "telephony")
+# `publishable`: the key a website embeds in its pages (anyone may read it), good for reporting page
+# views and nothing else; `website` is the website's server-side key.
+Role = Literal["admin", "manager", "agent", "partner", "website", "erp", "telephony", "publishable"]
+ROLES: tuple[str, ...] = (
+    "admin",
+    "manager",
+    "agent",
+    "partner",
+    "website",
+    "erp",
+    "telephony",
+    "publishable",
+)
 STAFF_ROLES = frozenset({"admin", "manager", "agent"})
 
 

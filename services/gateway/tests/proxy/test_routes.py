@@ -66,6 +66,9 @@ def test_least_privilege_per_design() -> None:
         "/v1/agents": ["admin", "agent", "manager"],
         "/v1/calls": ["admin", "agent", "manager"],
         "/v1/integrations/telephony": ["admin", "telephony"],
+        "/v1/web": ["admin", "agent", "manager", "website"],
+        "/v1/integrations/web": ["admin", "publishable", "website"],
+        "/v1/engagement-rules": ["admin", "manager"],
         "/v1/api-keys": ["admin"],
     }
     assert {route.prefix: route.service for route in forwarded()} == {
@@ -82,6 +85,9 @@ def test_least_privilege_per_design() -> None:
         "/v1/agents": "routing",
         "/v1/calls": "routing",
         "/v1/integrations/telephony": "routing",
+        "/v1/web": "routing",
+        "/v1/integrations/web": "routing",
+        "/v1/engagement-rules": "routing",
     }
     assert match("/v1/api-keys") == Route("/v1/api-keys", GATEWAY, frozenset({"admin"}))
 

@@ -16,7 +16,7 @@ STAFF_ROLES = ("admin", "manager", "agent")
 TELEPHONY_ROLES = ("admin", "telephony")
 CALL_READER_ROLES = ("admin", "manager", "agent", "telephony")
 BEACON_ROLES = ("admin", "manager", "agent", "website")
-WEBSITE_ROLES = ("admin", "website")
+WEBSITE_ROLES = ("admin", "website", "publishable")
 
 ManagerCaller = Annotated[Principal, Depends(require_roles(*MANAGER_ROLES))]
 StaffCaller = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]

@@ -273,3 +273,23 @@ def test_concurrent_beacons_of_a_new_session_engage_it_once(
     assert sum(answer["offer"] is not None for answer in answers) == 1
     assert len(engaged_events(engine)) == 1
     assert (count("web_sessions"), count("web_visitors"), count("web_page_views")) == (1, 1, 40)
+
+
+def test_a_publishable_key_cannot_tie_a_device_to_a_contact(
+    client: httpx.Client, api: Any, as_role: Any, engine: Engine
+) -> None:
+    owner = api.create_agent(ready=True, name="Owner", skills={"golf": 2})
+    expert = api.create_agent(ready=True, name="Expert", skills={"ski": 5})
+    contact_id = known_contact(engine, owner["id"])
+    publishable = as_role("publishable")
+    claimed = {"events": [beacon(1, session_id="s-old", contact_id=str(contact_id))]}
+    pages = {"events": [beacon(n, session_id="s-new") for n in range(1, 6)]}
+
+    first = client.post("/v1/integrations/web/events", json=claimed, headers=publishable)
+    answer = client.post("/v1/integrations/web/events", json=pages, headers=publishable)
+
+    assert first.status_code == 200, first.text
+    # The device is not taken for the contact's: the offer goes to the expert, not the owner.
+    assert answer.json()["offer"]["agent_id"] == expert["id"]
+    assert engaged_events(engine)[0]["contact_id"] is None
+    assert client.post("/v1/web/events", json=pages, headers=publishable).status_code == 403

@@ -78,6 +78,11 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/agents", "routing", STAFF),
     Route("/v1/calls", "routing", STAFF),
     Route("/v1/integrations/telephony", "routing", ADMIN | {"telephony"}),
+    # Page views: the website's server key, staff, and the publishable key embedded in its pages,
+    # which reaches this integration and nothing else.
+    Route("/v1/web", "routing", STAFF | {"website"}),
+    Route("/v1/integrations/web", "routing", ADMIN | {"website", "publishable"}),
+    Route("/v1/engagement-rules", "routing", CATALOG_ADMINS, (Grant(STAFF, READS),)),
     Route("/v1/api-keys", GATEWAY, ADMIN),
 )
 

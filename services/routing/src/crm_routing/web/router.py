@@ -50,9 +50,13 @@ def post_web_events(
 
 @website_router.post("/events", response_model=BeaconAnswer, responses=problems(400, 422))
 def post_website_events(
-    body: BeaconBatch, _principal: WebsiteCaller, session: SessionDep, settings: SettingsDep
+    body: BeaconBatch, principal: WebsiteCaller, session: SessionDep, settings: SettingsDep
 ) -> BeaconAnswer:
-    """The website reports page views, answered like `POST /v1/web/events`."""
+    """The website reports page views, answered like `POST /v1/web/events`. With a publishable key
+    (readable by anyone in the page) `contact_id` is ignored: such a key cannot vouch for who the
+    visitor is, so it never ties a device to a contact."""
+    if principal.roles == {"publishable"}:
+        body = BeaconBatch(events=[e.model_copy(update={"contact_id": None}) for e in body.events])
     return service.record_beacons(session, body, settings)
 
 
