@@ -116,6 +116,11 @@ def configurator(orders: Server, bare: Server, headers: dict[str, str], count: i
         in_process.append((time.perf_counter() - started) * 1000)
         valid += result.valid
     print(f"engine in process            : {summary(in_process)}  ({valid} of {count} valid)")
+    engine_p99 = percentile(in_process, 99)
+    print(
+        f"rule engine p99              : {engine_p99:.2f} ms (target < 5 ms)  "
+        f"{'OK' if engine_p99 < 5 else 'ABOVE TARGET'}"
+    )
 
     async def validate(client: httpx.AsyncClient, i: int) -> httpx.Response:
         payload = {"product_id": product_id, "options": picks[i], "quantity": 3}
@@ -132,10 +137,9 @@ def configurator(orders: Server, bare: Server, headers: dict[str, str], count: i
     svc = load(orders.url, validate, count, 1, {200})
     print(f"bare FastAPI echo of the body: {summary(ref.latencies_ms)}  failures {ref.failures}")
     print(f"POST /v1/configurations/validate: {summary(svc.latencies_ms)}  failures {svc.failures}")
-    p99 = svc.pct(99)
     print(
-        f"ratio p50 service/bare       : {svc.pct(50) / ref.pct(50):.2f};  validate p99 {p99:.2f} ms "
-        f"(target < 5 ms)  {'OK' if p99 < 5 else 'ABOVE TARGET'}"
+        f"ratio p50 service/bare       : {svc.pct(50) / ref.pct(50):.2f};  "
+        f"p99 service/bare {svc.pct(99) / ref.pct(99):.2f}  (the HTTP path around the engine)"
     )
 
 
