@@ -31,6 +31,19 @@ log = logging.getLogger("crm.http")
 # --- ETag / If-Match -------------------------------------------------------------------------------
 
 
+def json_response(
+    model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """`model` serialised as its own class, not as the route's response model (so that fields it
+    lacks are absent, not null), with field aliases (`if` of a product rule)."""
+    return Response(
+        model.model_dump_json(by_alias=True),
+        status_code=status_code,
+        headers=headers,
+        media_type="application/json",
+    )
+
+
 def etag(version: int) -> str:
     return f'"{version}"'
 

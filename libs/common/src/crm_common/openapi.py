@@ -14,6 +14,21 @@ Document = dict[str, Any]
 Responses = dict[int | str, dict[str, Any]]
 
 
+def etag_header(description: str = "The resource's current version") -> dict[str, Any]:
+    """The `ETag` response header, for an OpenAPI `responses` entry."""
+    return {"ETag": {"description": description, "schema": {"type": "string"}}}
+
+
+def created_headers(what: str) -> dict[str, Any]:
+    """The headers of a 201: the new resource's `ETag` and `Location` (`what` describes it)."""
+    return {
+        "headers": {
+            **etag_header(),
+            "Location": {"description": what, "schema": {"type": "string"}},
+        }
+    }
+
+
 def problem_responses(descriptions: Mapping[int, str]) -> Callable[..., Responses]:
     """`problems(404, 422)` → `responses=` entries for those problem+json answers, described."""
 

@@ -1,9 +1,8 @@
 """Route dependencies and response helpers shared by the routers of this service."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Request, Response
-from pydantic import BaseModel
+from fastapi import Depends, Request
 
 from crm_common.auth import Principal, require_roles
 from crm_common.http import Idempotency, idempotency_dependency
@@ -35,19 +34,3 @@ _PROBLEM_DESCRIPTIONS = {
     422: "Validation failed",
 }
 problems = problem_responses(_PROBLEM_DESCRIPTIONS)
-
-
-def etag_header(description: str = "The resource's current version") -> dict[str, Any]:
-    return {"ETag": {"description": description, "schema": {"type": "string"}}}
-
-
-def json_response(
-    model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    """`model` serialised as its own class (so that fields it lacks are absent, not null)."""
-    return Response(
-        model.model_dump_json(),
-        status_code=status_code,
-        headers=headers,
-        media_type="application/json",
-    )

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
-from fastapi import Depends, Response
-from pydantic import AfterValidator, AwareDatetime, BaseModel, StringConstraints
+from fastapi import Depends
+from pydantic import AfterValidator, AwareDatetime, StringConstraints
 
 from crm_common.auth import Principal, require_roles
 from crm_common.http import Idempotency, idempotency_dependency
@@ -26,32 +26,6 @@ SOURCE = "orders"
 STAFF_ROLES = ("admin", "manager", "agent")
 
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency_dependency(IdempotencyRecord))]
-
-
-def etag_header(description: str = "The resource's current version") -> dict[str, Any]:
-    return {"ETag": {"description": description, "schema": {"type": "string"}}}
-
-
-def created_headers(what: str) -> dict[str, Any]:
-    return {
-        "headers": {
-            **etag_header(),
-            "Location": {"description": what, "schema": {"type": "string"}},
-        }
-    }
-
-
-def json_response(
-    model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    """`model` serialised as its own class, with field aliases (`if` of a product rule; a model
-    without aliases serialises exactly as without `by_alias`)."""
-    return Response(
-        model.model_dump_json(by_alias=True),
-        status_code=status_code,
-        headers=headers,
-        media_type="application/json",
-    )
 
 
 def clean_text(value: str) -> str:

@@ -5,10 +5,11 @@ import uuid
 from fastapi import APIRouter, Response
 
 from crm_common.db import ServiceRoute, SessionDep
-from crm_common.http import IfMatchHeader, etag
+from crm_common.http import IfMatchHeader, etag, json_response
+from crm_common.openapi import etag_header
 from crm_contacts.consents import service
 from crm_contacts.consents.schemas import ConsentOverview, ConsentRead, ConsentSet, Purpose
-from crm_contacts.deps import ContactsCaller, etag_header, json_response, problems
+from crm_contacts.deps import ContactsCaller, problems
 
 router = APIRouter(
     prefix="/v1/contacts/{contact_id}/consents", tags=["consents"], route_class=ServiceRoute

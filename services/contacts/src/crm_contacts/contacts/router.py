@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from crm_common.db import ServiceRoute, SessionDep
-from crm_common.http import IfMatchHeader, etag
+from crm_common.http import IfMatchHeader, etag, json_response
+from crm_common.openapi import etag_header
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from crm_contacts.contacts import service
 from crm_contacts.contacts.schemas import (
@@ -16,14 +17,7 @@ from crm_contacts.contacts.schemas import (
     LifecycleStage,
     PartnerContactRead,
 )
-from crm_contacts.deps import (
-    ContactsCaller,
-    IdempotencyDep,
-    RegionDep,
-    etag_header,
-    json_response,
-    problems,
-)
+from crm_contacts.deps import ContactsCaller, IdempotencyDep, RegionDep, problems
 from crm_contacts.validation import Identifier, SearchText, Tag
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"], route_class=ServiceRoute)

@@ -5,9 +5,10 @@ import uuid
 from fastapi import APIRouter, Response
 
 from crm_common.db import ServiceRoute, SessionDep
-from crm_common.http import IfMatchHeader, etag
+from crm_common.http import IfMatchHeader, etag, json_response
+from crm_common.openapi import etag_header
 from crm_contacts.contacts.schemas import ContactRead
-from crm_contacts.deps import StaffCaller, etag_header, json_response, problems
+from crm_contacts.deps import StaffCaller, problems
 from crm_contacts.duplicates import service
 from crm_contacts.duplicates.schemas import DuplicateCandidate, MergeRequest
 

@@ -6,9 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from crm_common.db import ServiceRoute, SessionDep
-from crm_common.http import IfMatchHeader, etag
+from crm_common.http import IfMatchHeader, etag, json_response
+from crm_common.openapi import etag_header
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from crm_contacts.deps import IdempotencyDep, StaffCaller, etag_header, json_response, problems
+from crm_contacts.deps import IdempotencyDep, StaffCaller, problems
 from crm_contacts.tasks import service
 from crm_contacts.tasks.repository import TaskFilters
 from crm_contacts.tasks.schemas import TaskCreate, TaskRead, TaskStatus, TaskUpdate

@@ -6,21 +6,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from crm_common.db import ServiceRoute, SessionDep
-from crm_common.http import IfMatchHeader, etag
+from crm_common.http import IfMatchHeader, etag, json_response
+from crm_common.openapi import created_headers, etag_header
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from crm_orders.catalog import service
 from crm_orders.catalog.repository import ProductFilters
 from crm_orders.catalog.schemas import ProductCreate, ProductRead, ProductUpdate
-from crm_orders.commerce import (
-    CatalogReader,
-    CatalogWriter,
-    IdempotencyDep,
-    Text,
-    created_headers,
-    etag_header,
-    json_response,
-    problems,
-)
+from crm_orders.commerce import CatalogReader, CatalogWriter, IdempotencyDep, Text, problems
 
 router = APIRouter(prefix="/v1/products", tags=["catalog"], route_class=ServiceRoute)
 

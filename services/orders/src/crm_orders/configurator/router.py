@@ -3,7 +3,8 @@
 from fastapi import APIRouter, Response
 
 from crm_common.db import ServiceRoute, SessionDep
-from crm_orders.commerce import ConfiguratorCaller, json_response, problems
+from crm_common.http import json_response
+from crm_orders.commerce import ConfiguratorCaller, problems
 from crm_orders.configurator import service
 from crm_orders.configurator.schemas import ConfigurationCheck, ConfigurationResult
 

@@ -5,8 +5,9 @@ import uuid
 from fastapi import APIRouter, Response
 
 from crm_common.db import ServiceRoute, SessionDep
-from crm_common.http import etag
-from crm_orders.commerce import ErpCaller, etag_header, json_response, problems
+from crm_common.http import etag, json_response
+from crm_common.openapi import etag_header
+from crm_orders.commerce import ErpCaller, problems
 from crm_orders.erp import service
 from crm_orders.erp.schemas import ErpStatusReport
 from crm_orders.orders.schemas import OrderRead

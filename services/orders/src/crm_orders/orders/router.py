@@ -7,7 +7,8 @@ from fastapi import APIRouter, Body, Query, Response
 
 from crm_common.db import ServiceRoute, SessionDep
 from crm_common.events.orders import OrderStatus
-from crm_common.http import IfMatchHeader, etag
+from crm_common.http import IfMatchHeader, etag, json_response
+from crm_common.openapi import created_headers, etag_header
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from crm_orders.commerce import (
     IdempotencyDep,
@@ -15,9 +16,6 @@ from crm_orders.commerce import (
     OrderReader,
     OrderWriter,
     Timestamp,
-    created_headers,
-    etag_header,
-    json_response,
     problems,
 )
 from crm_orders.configurator.pricing import LineIn

@@ -5,9 +5,10 @@ import uuid
 from fastapi import APIRouter, Response
 
 from crm_common.db import ServiceRoute, SessionDep
-from crm_common.http import IfMatchHeader, etag
+from crm_common.http import IfMatchHeader, etag, json_response
+from crm_common.openapi import created_headers, etag_header
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from crm_orders.commerce import IdempotencyDep, created_headers, etag_header, json_response
+from crm_orders.commerce import IdempotencyDep
 from crm_orders.pipelines import service
 from crm_orders.pipelines.schemas import PipelineCreate, PipelineRead, PipelineUpdate
 from crm_orders.sales import ConfigCaller, DealCaller, problems

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query, Response
 
 from crm_common.db import ServiceRoute, SessionDep
 from crm_common.events.orders import QuoteStatus
-from crm_common.http import etag
+from crm_common.http import etag, json_response
+from crm_common.openapi import created_headers, etag_header
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from crm_orders.commerce import IdempotencyDep, created_headers, etag_header, json_response
+from crm_orders.commerce import IdempotencyDep
 from crm_orders.quotes import service
 from crm_orders.quotes.schemas import QuoteAccept, QuoteCreate, QuoteRead, QuoteReject
 from crm_orders.sales import DealCaller, problems

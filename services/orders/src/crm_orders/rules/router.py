@@ -6,9 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from crm_common.db import ServiceRoute, SessionDep
-from crm_common.http import IfMatchHeader, etag
+from crm_common.http import IfMatchHeader, etag, json_response
+from crm_common.openapi import created_headers, etag_header
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from crm_orders.commerce import IdempotencyDep, created_headers, etag_header, json_response
+from crm_orders.commerce import IdempotencyDep
 from crm_orders.rules import service
 from crm_orders.rules.schemas import RuleCreate, RuleRead, RuleUpdate
 from crm_orders.sales import ConfigCaller, StaffCaller, StageName, problems

@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from crm_common.db import ServiceRoute, SessionDep
-from crm_common.http import IfMatchHeader, etag
+from crm_common.http import IfMatchHeader, etag, json_response
+from crm_common.openapi import etag_header
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from crm_routing.agents import service
 from crm_routing.agents.schemas import (
@@ -16,15 +17,7 @@ from crm_routing.agents.schemas import (
     Presence,
     PresenceUpdate,
 )
-from crm_routing.deps import (
-    IdempotencyDep,
-    ManagerCaller,
-    SettingsDep,
-    StaffCaller,
-    etag_header,
-    json_response,
-    problems,
-)
+from crm_routing.deps import IdempotencyDep, ManagerCaller, SettingsDep, StaffCaller, problems
 from crm_routing.validation import Name
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"], route_class=ServiceRoute)

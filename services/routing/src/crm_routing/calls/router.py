@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Path, Response
 
 from crm_common.db import ServiceRoute, SessionDep
+from crm_common.http import json_response
 from crm_routing.calls import service
 from crm_routing.calls.schemas import CallAnswer, CallEvent, CallRead, ScreenPop
 from crm_routing.deps import (
@@ -11,7 +12,6 @@ from crm_routing.deps import (
     SettingsDep,
     StaffCaller,
     TelephonyCaller,
-    json_response,
     problems,
 )
 from crm_routing.validation import CallId

@@ -5,7 +5,8 @@ import uuid
 from fastapi import APIRouter, Response
 
 from crm_common.db import ServiceRoute, SessionDep
-from crm_common.http import IfMatchHeader, etag
+from crm_common.http import IfMatchHeader, etag, json_response
+from crm_common.openapi import etag_header
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from crm_routing.deps import (
     BeaconCaller,
@@ -13,8 +14,6 @@ from crm_routing.deps import (
     SettingsDep,
     StaffCaller,
     WebsiteCaller,
-    etag_header,
-    json_response,
     problems,
 )
 from crm_routing.web import service
