@@ -104,7 +104,7 @@ def claim(session: Session, agent_id: uuid.UUID, call_id: str, now: datetime) ->
         update(Agent)
         .where(col(Agent.id) == agent_id, *_available(now))
         .values(current_call_id=call_id, wrap_up_until=None, updated_at=now)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)  # the caller sets what it wrote
     )
     return cast(CursorResult[Any], session.execute(stmt)).rowcount == 1
 

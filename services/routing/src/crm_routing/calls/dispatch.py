@@ -5,8 +5,10 @@ import logging
 import threading
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from crm_common.db import open_session, transaction, utcnow
@@ -44,13 +46,30 @@ def assign(session: Session, call: Call, agent: Agent, now: datetime) -> bool:
     """Give the queued `call` to `agent` if both are still free; publishes routing.call.assigned."""
     # The call first: a transaction that finds it taken moves on to the next call, while the
     # agent's unique current_call_id stays a backstop that no interleaving can get past.
+    version = call.version
     if not calls.claim(session, call.call_id, agent.id, now):
         return False
     if not agents.claim(session, agent.id, call.call_id, now):
         calls.unclaim(session, call.call_id, now)
+        session.expire(call)
         return False
-    session.refresh(call)
-    session.refresh(agent)
+    # Both rows are what the conditional updates wrote: set that on the loaded objects instead of
+    # reading them again (committed values, so nothing is written twice).
+    written: dict[str, Any] = {
+        "status": "assigned",
+        "agent_id": agent.id,
+        "assigned_at": now,
+        "version": version + 1,
+        "updated_at": now,
+    }
+    for name, value in written.items():
+        set_committed_value(call, name, value)
+    for name, value in {
+        "current_call_id": call.call_id,
+        "wrap_up_until": None,
+        "updated_at": now,
+    }.items():
+        set_committed_value(agent, name, value)
     queued_at = call.queued_at or call.started_at
     add_event(
         session,

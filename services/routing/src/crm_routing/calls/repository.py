@@ -78,7 +78,7 @@ def claim(session: Session, call_id: str, agent_id: uuid.UUID, now: datetime) ->
             version=col(Call.version) + 1,
             updated_at=now,
         )
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)  # the caller sets what it wrote
     )
     return cast(CursorResult[Any], session.execute(stmt)).rowcount == 1
 
