@@ -6,12 +6,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from kafka import KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from sqlalchemy import Engine, Index, event, insert, update
+from sqlalchemy import Engine, Index, Insert, event, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from crm_common.db import UTCDateTime, table_of, transaction, utcnow
@@ -47,6 +48,12 @@ def outbox_table(base: type[SQLModel]) -> type[OutboxRecordBase]:
 _wakeups: dict[type[OutboxRecordBase], threading.Event] = {}
 
 
+@cache
+def _insert(model: type[OutboxRecordBase]) -> Insert:
+    """The outbox's insert, built once per table (its parameters are bound per event)."""
+    return insert(table_of(model))
+
+
 def add_event(
     session: Session,
     model: type[OutboxRecordBase],
@@ -62,15 +69,16 @@ def add_event(
     )
     # A Core insert: written at once, in order, without the ORM's unit-of-work bookkeeping.
     session.connection().execute(
-        insert(table_of(model)).values(
-            event_id=envelope.id,
-            topic=payload.topic,
-            key=key or subject,
-            event_type=envelope.type,
-            envelope=envelope.model_dump_json(),
-            created_at=envelope.time,
-            published_at=None,
-        )
+        _insert(model),
+        {
+            "event_id": envelope.id,
+            "topic": payload.topic,
+            "key": key or subject,
+            "event_type": envelope.type,
+            "envelope": envelope.model_dump_json(),
+            "created_at": envelope.time,
+            "published_at": None,
+        },
     )
     session.info.setdefault("outbox_models", set()).add(model)
     return envelope

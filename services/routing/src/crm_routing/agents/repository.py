@@ -3,9 +3,10 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, update
+from sqlalchemy import CursorResult, bindparam, func, or_, update
 from sqlmodel import Session, col, select
 
 from crm_common.db import UTCDateTime
@@ -31,7 +32,7 @@ def list_page(
     return keyset_page(session, stmt, [SortKey(col(Agent.id))], limit, cursor)
 
 
-def _available(now: datetime) -> list[Any]:
+def _available(now: Any) -> list[Any]:
     return [
         col(Agent.active).is_(True),
         col(Agent.presence) == "ready",
@@ -44,6 +45,24 @@ def _available(now: datetime) -> list[Any]:
 CANDIDATES_PER_TIER = 5
 
 Candidate = tuple[uuid.UUID, dict[str, int], datetime]
+
+# The statements of a ringing call are built once (with bind parameters): building and keying a
+# statement costs more Python than the database takes to run it.
+_SINCE = func.coalesce(Agent.ready_since, Agent.created_at, type_=UTCDateTime())
+_CANDIDATES = select(Agent.id, Agent.skills, _SINCE).where(*_available(bindparam("now")))
+_PREFERRED = _CANDIDATES.where(col(Agent.id).in_(bindparam("ids", expanding=True)))
+_IDLE_LONGEST = _CANDIDATES.order_by(_SINCE.asc(), col(Agent.id).asc()).limit(bindparam("limit"))
+
+
+@lru_cache(maxsize=512)
+def _experts(category: str) -> Any:
+    """The free agents with a level in `category`, best first (one statement per category)."""
+    level = cast(Any, Agent.skills)[category].as_integer()  # the JSON value, in SQL
+    return (
+        _CANDIDATES.where(level >= 1)
+        .order_by(level.desc(), _SINCE.asc(), col(Agent.id).asc())
+        .limit(bindparam("limit"))
+    )
 
 
 def available(
@@ -58,24 +77,17 @@ def available(
     """(id, skills, ready since) of free agents the choice needs, not every free agent: the
     `preferred` ones, the `limit` best experts of `category` (highest level, then idle longest) and,
     with `anyone`, the `limit` idle longest. The choice over these is the choice over all."""
-    since = func.coalesce(Agent.ready_since, Agent.created_at, type_=UTCDateTime())
-    base = select(Agent.id, Agent.skills, since).where(*_available(now))
-    queries = []
-    ids = [_uuid(p) for p in preferred]
-    if any(ids):
-        queries.append(base.where(col(Agent.id).in_([i for i in ids if i is not None])))
+    queries: list[tuple[Any, dict[str, Any]]] = []
+    ids = [i for i in (_uuid(p) for p in preferred) if i is not None]
+    if ids:
+        queries.append((_PREFERRED, {"now": now, "ids": ids}))
     if category is not None:
-        level = cast(Any, Agent.skills)[category].as_integer()  # the JSON value, in SQL
-        queries.append(
-            base.where(level >= 1)
-            .order_by(level.desc(), since.asc(), col(Agent.id).asc())
-            .limit(limit)
-        )
+        queries.append((_experts(category), {"now": now, "limit": limit}))
     if anyone:
-        queries.append(base.order_by(since.asc(), col(Agent.id).asc()).limit(limit))
+        queries.append((_IDLE_LONGEST, {"now": now, "limit": limit}))
     found: dict[uuid.UUID, Candidate] = {}
-    for query in queries:
-        for row in session.exec(query).all():
+    for query, params in queries:
+        for row in session.exec(query, params=params).all():
             found.setdefault(row[0], (row[0], dict(row[1]), row[2]))
     return list(found.values())
 
@@ -87,26 +99,31 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
+_ON_SHIFT = (
+    select(func.count())
+    .select_from(Agent)
+    .where(col(Agent.active).is_(True), col(Agent.presence).in_(("ready", "busy")))
+)
+
+
 def on_shift(session: Session) -> int:
     """Agents ready or busy (who will take queued calls)."""
-    stmt = (
-        select(func.count())
-        .select_from(Agent)
-        .where(col(Agent.active).is_(True), col(Agent.presence).in_(("ready", "busy")))
-    )
-    return int(session.exec(stmt).one())
+    return int(session.exec(_ON_SHIFT).one())
+
+
+_CLAIM = (
+    update(Agent)
+    .where(col(Agent.id) == bindparam("claimed_agent_id"), *_available(bindparam("now")))
+    .values(current_call_id=bindparam("call_id"), wrap_up_until=None, updated_at=bindparam("now"))
+    .execution_options(synchronize_session=False)  # the caller sets what it wrote
+)
 
 
 def claim(session: Session, agent_id: uuid.UUID, call_id: str, now: datetime) -> bool:
     """Give `call_id` to the agent if it is still available: the conditional update is what keeps
     two calls from one agent, on SQLite and PostgreSQL alike (the loser's WHERE no longer holds)."""
-    stmt = (
-        update(Agent)
-        .where(col(Agent.id) == agent_id, *_available(now))
-        .values(current_call_id=call_id, wrap_up_until=None, updated_at=now)
-        .execution_options(synchronize_session=False)  # the caller sets what it wrote
-    )
-    return cast(CursorResult[Any], session.execute(stmt)).rowcount == 1
+    params = {"claimed_agent_id": agent_id, "call_id": call_id, "now": now}
+    return cast(CursorResult[Any], session.execute(_CLAIM, params)).rowcount == 1
 
 
 def release(
@@ -143,3 +160,4 @@ def ready_for_chat(session: Session) -> list[Agent]:
         .order_by(col(Agent.ready_since).asc(), col(Agent.id).asc())
     )
     return list(session.exec(stmt).all())
+

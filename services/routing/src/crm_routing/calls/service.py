@@ -130,7 +130,7 @@ def ringing(session: Session, event: CallEvent, settings: RoutingSettings) -> Ca
     caller, dialled = _numbers(event, settings.default_region)
     now = utcnow()
     dispatch.dispatch_waiting(session, settings, now)
-    profile = readmodel.caller_by_phone(session, caller)
+    profile = readmodel.caller_by_phone(session, caller, opportunities=False)
     contact = profile.contact
     preferred: list[str] = []
     if contact is not None and contact.owner_id:

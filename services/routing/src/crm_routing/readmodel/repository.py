@@ -1,8 +1,9 @@
-"""Every query on the read models."""
+"""Every query on the read models. The caller's lookups, on every ringing call, are statements
+built once with bind parameters."""
 
 import uuid
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlmodel import Session, col, select
 
 from crm_routing.readmodel.models import (
@@ -17,16 +18,30 @@ def get_contact(session: Session, contact_id: uuid.UUID) -> KnownContact | None:
     return session.get(KnownContact, contact_id)
 
 
+_BY_PHONE = (
+    select(KnownContact)
+    .join(KnownPhone, col(KnownPhone.contact_id) == col(KnownContact.id))
+    .where(
+        col(KnownPhone.number) == bindparam("number"), col(KnownContact.merged_into_id).is_(None)
+    )
+    .order_by(col(KnownContact.updated_at).desc(), col(KnownContact.id).desc())
+    .limit(1)
+)
+_ORDERS_OF = (
+    select(CustomerOrder)
+    .where(col(CustomerOrder.contact_id) == bindparam("contact_id"))
+    .order_by(col(CustomerOrder.updated_at).desc(), col(CustomerOrder.id))
+)
+_OPPORTUNITIES_OF = (
+    select(CustomerOpportunity)
+    .where(col(CustomerOpportunity.contact_id) == bindparam("contact_id"))
+    .order_by(col(CustomerOpportunity.updated_at).desc(), col(CustomerOpportunity.id))
+)
+
+
 def get_by_phone(session: Session, number: str) -> KnownContact | None:
     """The active contact with `number` (the one changed last when several share it)."""
-    stmt = (
-        select(KnownContact)
-        .join(KnownPhone, col(KnownPhone.contact_id) == col(KnownContact.id))
-        .where(col(KnownPhone.number) == number, col(KnownContact.merged_into_id).is_(None))
-        .order_by(col(KnownContact.updated_at).desc(), col(KnownContact.id).desc())
-        .limit(1)
-    )
-    return session.exec(stmt).first()
+    return session.exec(_BY_PHONE, params={"number": number}).first()
 
 
 def replace_phones(session: Session, contact_id: uuid.UUID, numbers: set[str]) -> None:
@@ -40,12 +55,7 @@ def get_order(session: Session, order_id: uuid.UUID) -> CustomerOrder | None:
 
 
 def orders_of(session: Session, contact_id: uuid.UUID) -> list[CustomerOrder]:
-    stmt = (
-        select(CustomerOrder)
-        .where(col(CustomerOrder.contact_id) == contact_id)
-        .order_by(col(CustomerOrder.updated_at).desc(), col(CustomerOrder.id))
-    )
-    return list(session.exec(stmt).all())
+    return list(session.exec(_ORDERS_OF, params={"contact_id": contact_id}).all())
 
 
 def get_opportunity(session: Session, opportunity_id: uuid.UUID) -> CustomerOpportunity | None:
@@ -53,9 +63,4 @@ def get_opportunity(session: Session, opportunity_id: uuid.UUID) -> CustomerOppo
 
 
 def opportunities_of(session: Session, contact_id: uuid.UUID) -> list[CustomerOpportunity]:
-    stmt = (
-        select(CustomerOpportunity)
-        .where(col(CustomerOpportunity.contact_id) == contact_id)
-        .order_by(col(CustomerOpportunity.updated_at).desc(), col(CustomerOpportunity.id))
-    )
-    return list(session.exec(stmt).all())
+    return list(session.exec(_OPPORTUNITIES_OF, params={"contact_id": contact_id}).all())

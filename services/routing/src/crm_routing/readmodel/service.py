@@ -146,7 +146,11 @@ def survivor(session: Session, contact: KnownContact | None) -> KnownContact | N
     return contact
 
 
-def profile(session: Session, contact: KnownContact | None) -> CallerProfile:
+def profile(
+    session: Session, contact: KnownContact | None, *, opportunities: bool = True
+) -> CallerProfile:
+    """The caller's orders, spend and categories; their open opportunities too unless the caller
+    does not need them (routing a call does not)."""
     result = CallerProfile(contact=contact)
     if contact is None:
         return result
@@ -160,16 +164,20 @@ def profile(session: Session, contact: KnownContact | None) -> CallerProfile:
         )
         if order.status not in CLOSED_ORDER_STATUSES:
             result.open_orders.append(order)
-    result.open_opportunities = [
-        o for o in repository.opportunities_of(session, contact.id) if o.open
-    ]
+    if opportunities:
+        result.open_opportunities = [
+            o for o in repository.opportunities_of(session, contact.id) if o.open
+        ]
     return result
 
 
-def caller_by_phone(session: Session, number: str | None) -> CallerProfile:
+def caller_by_phone(
+    session: Session, number: str | None, *, opportunities: bool = True
+) -> CallerProfile:
     if number is None:
         return CallerProfile()
-    return profile(session, repository.get_by_phone(session, number))
+    contact = repository.get_by_phone(session, number)
+    return profile(session, contact, opportunities=opportunities)
 
 
 def caller_by_id(session: Session, contact_id: uuid.UUID | None) -> CallerProfile:
