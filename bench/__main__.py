@@ -1,6 +1,6 @@
 """`make bench`: contacts throughput, caller-ID lookup and outbox latency; orders placed per second, the
-configurator at 200 rules and order placed -> ERP consumer; the routing decision for a ringing call;
-each beside a bare reference.
+configurator at 200 rules and order placed -> ERP consumer; the routing decision for a ringing call and web
+beacons accepted per second; each beside a bare reference.
 
 Every figure comes from this run on this machine: the service and its bare reference are measured with
 the same load generator, one after the other, and the ratio is printed next to the percentiles.
@@ -206,6 +206,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--lookups", type=int, default=3000)
     parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--beacon-batches", type=int, default=600)
     parser.add_argument(
         "--only",
         nargs="+",

@@ -1,5 +1,5 @@
 """The bare reference: a FastAPI + SQLModel app that inserts one row (a contact, an order), looks one
-up by phone, and echoes a body.
+up by phone, stores a batch of page views, and echoes a body.
 
 No auth, no validation beyond the schema, no outbox, no middleware: what the contacts service is
 compared against in `make bench`.
@@ -36,6 +36,25 @@ class BareOrderIn(SQLModel):
     currency: str
     total: str
     payload: str
+
+
+class BarePageView(SQLModel, table=True):
+    __tablename__ = "bare_page_views"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    session_id: str = Field(index=True)
+    url: str
+    occurred_at: str
+
+
+class BarePageViewIn(SQLModel):
+    session_id: str
+    url: str
+    occurred_at: str
+
+
+class BarePageViews(SQLModel):
+    events: list[BarePageViewIn]
 
 
 class BareContactIn(SQLModel):
@@ -78,6 +97,13 @@ def create_app() -> FastAPI:
             session.commit()
             session.refresh(row)
             return row
+
+    @app.post("/page-views")
+    def page_views(body: BarePageViews) -> dict[str, int]:
+        with Session(engine) as session:
+            session.add_all(BarePageView.model_validate(e) for e in body.events)
+            session.commit()
+            return {"accepted": len(body.events)}
 
     @app.post("/echo")
     def echo(body: dict[str, object]) -> dict[str, object]:

@@ -101,10 +101,12 @@ def compare_throughput(
     concurrency: int,
     rounds: int,
     target: float,
+    items: tuple[int, str] | None = None,
 ) -> float:
     """Requests per second of `service` against `bare` (url, request), in alternating rounds so that
     a slow spell of the machine hits both; prints both and the ratio, returns the ratio. The request
-    functions get a fresh index range each round."""
+    functions get a fresh index range each round. `items`: (how many a request carries, their name),
+    to print items per second beside requests."""
     print(
         f"\n== {title} ({count} requests each, {concurrency} concurrent; {rounds} alternating rounds) =="
     )
@@ -125,9 +127,10 @@ def compare_throughput(
     ref, svc = combined(refs), combined(svcs)
     width = max(len(label) for label in labels)
     for label, result in zip(labels, (ref, svc), strict=True):
+        carried = "" if items is None else f" ({result.per_second * items[0]:8.0f} {items[1]}/s)"
         print(
-            f"{label:<{width}} : {result.per_second:8.1f}/s  {summary(result.latencies_ms)}  "
-            f"failures {result.failures}"
+            f"{label:<{width}} : {result.per_second:8.1f}/s{carried}  "
+            f"{summary(result.latencies_ms)}  failures {result.failures}"
         )
     per_round = ", ".join(
         f"{s.per_second / r.per_second:.2f}" for r, s in zip(refs, svcs, strict=True)

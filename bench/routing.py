@@ -1,9 +1,11 @@
 """Routing benchmark: the decision for a ringing call, through the gateway, with 500 agents and 100k
-known callers in the routing service's read models, beside a bare indexed lookup of the caller."""
+known callers in the routing service's read models, beside a bare indexed lookup of the caller; and
+web beacons accepted per second in batches, beside a bare batch insert."""
 
 import random
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from bench.bare_app import BareContact
-from bench.harness import load, percentile, summary
+from bench.harness import compare_throughput, load, percentile, summary
 from bench.numbers import formats, phone
 from crm_common.broker import LocalBroker
 from crm_common.db import make_engine, new_id, utcnow
@@ -171,6 +173,66 @@ def ringing_decision(
     )
 
 
+BEACONS_PER_BATCH = 50
+SESSIONS_PER_BATCH = 25
+
+
+def beacons(gateway: Server, bare: Server, key: str, args: Any) -> None:
+    """Batches of page views through the gateway with a publishable key, against a bare app that
+    stores the same batch in one insert. A batch carries two pages of each of 25 sessions, and a
+    session runs over three batches: six pages, so every session becomes engaged (at its fifth page)
+    and is offered to an agent, as visits on a shop are."""
+    run = uuid.uuid4().hex[:8]
+    auth = {"Authorization": f"Bearer {key}"}
+    started = utcnow()
+
+    def batch(i: int) -> list[dict[str, Any]]:
+        events = []
+        for j in range(SESSIONS_PER_BATCH):
+            visit = (i // 3) * SESSIONS_PER_BATCH + j
+            for page in range(BEACONS_PER_BATCH // SESSIONS_PER_BATCH):
+                step = (i % 3) * 2 + page
+                events.append(
+                    {
+                        "visitor_id": f"v-{run}-{visit}",
+                        "session_id": f"s-{run}-{visit}",
+                        "url": f"https://shop.example.com/{CATEGORIES[visit % 20]}/p{step}",
+                        "category": CATEGORIES[visit % 20],
+                        "occurred_at": (started + timedelta(seconds=step * 20)).isoformat(),
+                    }
+                )
+        return events
+
+    async def post_bare(client: httpx.AsyncClient, i: int) -> httpx.Response:
+        events = [
+            {"session_id": e["session_id"], "url": e["url"], "occurred_at": e["occurred_at"]}
+            for e in batch(i)
+        ]
+        return await client.post("/page-views", json={"events": events})
+
+    async def post_service(client: httpx.AsyncClient, i: int) -> httpx.Response:
+        return await client.post(
+            "/v1/integrations/web/events", json={"events": batch(i)}, headers=auth
+        )
+
+    compare_throughput(
+        f"Web beacons accepted through the gateway (batches of {BEACONS_PER_BATCH}, publishable key)",
+        ("bare batch insert", "beacons via gateway"),
+        (bare.url, post_bare),
+        (gateway.url, post_service),
+        count=args.beacon_batches,
+        concurrency=4,
+        rounds=3,
+        target=BEACONS_TARGET,
+        items=(BEACONS_PER_BATCH, "beacons"),
+    )
+
+
+# The service stores sessions and visitors, checks the engagement rules and makes offers besides the
+# page views the bare app inserts.
+BEACONS_TARGET = 0.3
+
+
 def run(broker: LocalBroker, work: Path, secret: str, args: Any) -> None:
     routing_db = f"sqlite:///{work}/routing.db"
     gateway_db = f"sqlite:///{work}/routing-gateway.db"
@@ -213,4 +275,12 @@ def run(broker: LocalBroker, work: Path, secret: str, args: Any) -> None:
                 )
                 assert created.status_code == 201, created.text
                 key = str(created.json()["key"])
+                created = client.post(
+                    "/v1/api-keys",
+                    json={"name": "bench shop pages", "roles": ["publishable"]},
+                    headers={"Authorization": f"Bearer {admin_key}"},
+                )
+                assert created.status_code == 201, created.text
+                publishable = str(created.json()["key"])
             ringing_decision(gateway, bare, key, numbers, args.lookups)
+            beacons(gateway, bare, publishable, args)

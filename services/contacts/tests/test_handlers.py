@@ -21,7 +21,13 @@ from crm_common.events import contacts as contact_events
 from crm_common.events import orders, routing
 from crm_common.events.envelope import CloudEvent, EventPayload
 from crm_common.kafka import ensure_topics, make_consumer, make_producer
-from crm_contacts.handlers import GROUP, call_entry_id, milestone_id, spoken_duration
+from crm_contacts.handlers import (
+    GROUP,
+    call_entry_id,
+    chat_entry_id,
+    milestone_id,
+    spoken_duration,
+)
 
 PLACED_AT = datetime(2030, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -706,6 +712,128 @@ def test_calls_of_unknown_callers_are_skipped_not_dead_lettered(
         publish(producer, call_abandoned(stranger, call_id="call-u2")),
         publish(producer, call_ended(None, call_id="call-u3")),
         publish(producer, call_abandoned(None, call_id="call-u4")),
+    ]
+
+    wait_until(lambda: all(processed(engine, e) for e in events))
+
+    assert (count("interactions"), count("outbox")) == (0, 0)
+
+
+CHAT_ID = uuid.UUID("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")
+CHAT_OPENED_AT = datetime(2030, 3, 1, 11, 0, tzinfo=UTC)
+
+
+def chat_closed(
+    contact_id: str | None, chat_id: uuid.UUID = CHAT_ID, **overrides: Any
+) -> CloudEvent:
+    values: dict[str, Any] = {
+        "chat_id": chat_id,
+        "agent_id": AGENT,
+        "contact_id": contact_id,
+        "session_id": "s-1",
+        "visitor_id": "v-1",
+        "opened_at": CHAT_OPENED_AT,
+        "closed_at": datetime(2030, 3, 1, 11, 4, 5, tzinfo=UTC),
+        "closed_by": "agent",
+        "message_count": 2,
+        "transcript": [
+            {"author": "visitor", "text": "Is the chalet free?", "sent_at": CHAT_OPENED_AT},
+            {
+                "author": "agent",
+                "text": "Yes, from the 3rd.",
+                "sent_at": datetime(2030, 3, 1, 11, 0, 30, tzinfo=UTC),
+            },
+        ],
+    }
+    values.update(overrides)
+    payload = routing.ChatClosed.model_validate(values)
+    return CloudEvent.wrap(payload, source="routing", subject=str(chat_id), correlation_id="c-1")
+
+
+def test_a_closed_chat_enters_the_timeline_once_with_its_transcript(
+    client: httpx.Client,
+    admin: dict[str, str],
+    api: Any,
+    engine: Engine,
+    count: Callable[[str], int],
+    producer: KafkaProducer,
+) -> None:
+    contact = api.create_contact()
+    event = publish(producer, chat_closed(contact["id"]))
+
+    wait_until(lambda: processed(engine, event))
+
+    entries = timeline(client, admin, contact["id"])
+    assert [
+        {k: e[k] for k in ("id", "channel", "direction", "occurred_at", "subject", "body")}
+        | {k: e[k] for k in ("agent_id", "duration_seconds", "metadata")}
+        for e in entries
+    ] == [
+        {
+            "id": str(chat_entry_id(CHAT_ID)),
+            "channel": "chat",
+            "direction": "inbound",
+            "occurred_at": "2030-03-01T11:00:00Z",
+            "subject": "Web chat (4 min 5 s, 2 messages)",
+            "body": "Visitor (11:00:00): Is the chalet free?\nAgent (11:00:30): Yes, from the 3rd.",
+            "agent_id": str(AGENT),
+            "duration_seconds": 245,
+            "metadata": {
+                "chat_id": str(CHAT_ID),
+                "session_id": "s-1",
+                "visitor_id": "v-1",
+                "closed_at": "2030-03-01T11:04:05Z",
+                "closed_by": "agent",
+                "message_count": 2,
+            },
+        }
+    ]
+
+    publish(producer, event)
+    retold = publish(producer, chat_closed(contact["id"], message_count=9))
+    wait_until(lambda: processed(engine, retold))
+
+    again = timeline(client, admin, contact["id"])
+    assert [(e["id"], e["metadata"]["message_count"]) for e in again] == [
+        (str(chat_entry_id(CHAT_ID)), 2)
+    ]
+    assert (count("interactions"), count("outbox")) == (1, 2)
+
+
+def test_a_long_chat_transcript_is_cut_with_a_note(
+    client: httpx.Client,
+    admin: dict[str, str],
+    api: Any,
+    engine: Engine,
+    producer: KafkaProducer,
+) -> None:
+    contact = api.create_contact()
+    line = {"author": "visitor", "text": "x" * 4000, "sent_at": CHAT_OPENED_AT}
+    event = publish(
+        producer,
+        chat_closed(
+            contact["id"], message_count=7, transcript=[line] * 6, transcript_truncated=True
+        ),
+    )
+
+    wait_until(lambda: processed(engine, event))
+
+    [entry] = timeline(client, admin, contact["id"])
+    body = entry["body"].split("\n")
+    assert len(body) == 5
+    assert body[:4] == ["Visitor (11:00:00): " + "x" * 4000] * 4
+    assert body[4] == "[3 more messages not shown]"
+
+
+def test_chats_of_unknown_visitors_are_skipped(
+    client: httpx.Client,
+    engine: Engine,
+    count: Callable[[str], int],
+    producer: KafkaProducer,
+) -> None:
+    events = [
+        publish(producer, chat_closed(None, chat_id=uuid.uuid4())),
+        publish(producer, chat_closed(str(uuid.uuid4()), chat_id=uuid.uuid4())),
     ]
 
     wait_until(lambda: all(processed(engine, e) for e in events))

@@ -53,6 +53,9 @@ ROUTING_MATRIX = {
     ("POST", "/v1/integrations/web/events"): {"admin", "website", "publishable"},
     ("GET", "/v1/engagement-rules"): STAFF,
     ("POST", "/v1/engagement-rules"): CATALOG_ADMINS,
+    ("GET", "/v1/monitor"): {"admin", "manager"},
+    ("GET", "/v1/monitor/stream"): {"admin", "manager"},
+    ("GET", "/v1/stats/calls"): {"admin", "manager"},
 }
 
 

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from crm_gateway.config import GatewaySettings
+from crm_gateway.config import DEVELOPMENT_WEBHOOK_SECRET, GatewaySettings
 
 
 @pytest.fixture(autouse=True)
@@ -64,3 +64,58 @@ def test_production_refuses_a_short_bootstrap_key() -> None:
         environment="production", internal_secret=secret, bootstrap_api_key="k" * 32
     )
     assert accepted.bootstrap_api_key == "k" * 32
+
+
+def test_the_telephony_webhook_is_off_by_default() -> None:
+    settings = GatewaySettings()
+
+    assert settings.telephony_webhook_url is None
+    assert settings.telephony_webhook_secret is None
+    assert settings.telephony_webhook_events == [
+        "routing.call.assigned.v1",
+        "routing.callback.connect.v1",
+    ]
+
+
+def test_telephony_webhook_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_GATEWAY_TELEPHONY_WEBHOOK_URL", "https://pbx.example.com/rapport")
+    monkeypatch.setenv("CRM_GATEWAY_TELEPHONY_WEBHOOK_SECRET", "s" * 40)
+    monkeypatch.setenv("CRM_GATEWAY_TELEPHONY_WEBHOOK_EVENTS", '["routing.call.assigned.v1"]')
+    monkeypatch.setenv("CRM_GATEWAY_TELEPHONY_WEBHOOK_MAX_ATTEMPTS", "7")
+
+    settings = GatewaySettings(environment="production", internal_secret="i" * 48)
+
+    assert settings.telephony_webhook_url == "https://pbx.example.com/rapport"
+    assert settings.telephony_webhook_secret == "s" * 40
+    assert settings.telephony_webhook_events == ["routing.call.assigned.v1"]
+    assert settings.telephony_webhook_max_attempts == 7
+
+
+def test_a_webhook_url_needs_a_secret_outside_development() -> None:
+    with pytest.raises(ValidationError, match="TELEPHONY_WEBHOOK_SECRET must be set"):
+        GatewaySettings(environment="test", telephony_webhook_url="http://pbx:9000/hook")
+    with pytest.raises(ValidationError, match="TELEPHONY_WEBHOOK_SECRET must be set"):
+        GatewaySettings(
+            environment="test",
+            telephony_webhook_url="http://pbx:9000/hook",
+            telephony_webhook_secret="  ",
+        )
+
+
+def test_development_signs_with_a_known_secret_that_production_refuses() -> None:
+    development = GatewaySettings(telephony_webhook_url="http://127.0.0.1:9000/hook")
+    assert development.telephony_webhook_secret == DEVELOPMENT_WEBHOOK_SECRET
+
+    for secret in (DEVELOPMENT_WEBHOOK_SECRET, "short-secret"):
+        with pytest.raises(ValidationError, match="TELEPHONY_WEBHOOK_SECRET must be a random"):
+            GatewaySettings(
+                environment="production",
+                internal_secret="i" * 48,
+                telephony_webhook_url="https://pbx.example.com/hook",
+                telephony_webhook_secret=secret,
+            )
+
+
+def test_a_webhook_url_is_http() -> None:
+    with pytest.raises(ValidationError, match="must be an http:// or https:// URL"):
+        GatewaySettings(telephony_webhook_url="ftp://pbx/hook", telephony_webhook_secret="x" * 40)

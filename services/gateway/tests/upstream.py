@@ -25,6 +25,7 @@ class Echo(BaseModel):
     service: str
     principal_id: str
     roles: list[str]
+    agent_id: str | None
     request_id: str | None
     method: str
     path: str
@@ -44,6 +45,7 @@ async def echo(request: Request, principal: Principal) -> Echo:
         service=request.app.state.settings.service_name,
         principal_id=principal.id,
         roles=sorted(principal.roles),
+        agent_id=principal.agent_id,
         request_id=request.headers.get("x-request-id"),
         method=request.method,
         path=request.url.path,
@@ -144,6 +146,10 @@ ROUTING_PREFIXES = (
     "/v1/web",
     "/v1/integrations/web",
     "/v1/engagement-rules",
+    "/v1/chats",
+    "/v1/monitor",
+    "/v1/stats",
+    "/v1/callbacks",
 )
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 

@@ -84,8 +84,12 @@ def client(server: LiveServer, engine: Engine) -> Iterator[httpx.Client]:
 def as_role(service_settings: RoutingSettings) -> Callable[..., dict[str, str]]:
     """The gateway's identity header for a caller with the given roles."""
 
-    def headers(*roles: str, principal_id: str = "test-key") -> dict[str, str]:
-        return identity_headers(service_settings.internal_secret, *roles, principal_id=principal_id)
+    def headers(
+        *roles: str, principal_id: str = "test-key", agent_id: str | None = None
+    ) -> dict[str, str]:
+        return identity_headers(
+            service_settings.internal_secret, *roles, principal_id=principal_id, agent_id=agent_id
+        )
 
     return headers
 

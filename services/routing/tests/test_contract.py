@@ -1,7 +1,7 @@
 """The OpenAPI document holds: schemathesis calls every operation as admin; no 5xx, no response
 that breaks its own schema (status codes, content types, headers and bodies included)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -10,16 +10,34 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from crm_common.contract import call_and_validate
-from crm_common.testing import LiveServer
+from crm_common.testing import LiveServer, live_server
+from crm_routing.config import RoutingSettings
+from crm_routing.main import create_app
+
+
+@pytest.fixture(scope="module")
+def contract_server(service_settings: RoutingSettings) -> Iterator[LiveServer]:
+    """The service on the tests' database, its streams ending after a moment (a client would
+    reconnect), so that each streamed answer is read whole; no background workers of its own."""
+    settings = service_settings.model_copy(
+        update={
+            "sse_max_seconds": 0.3,
+            "relay_enabled": False,
+            "consumers_enabled": False,
+            "dispatch_enabled": False,
+        }
+    )
+    with live_server(create_app(settings)) as running:
+        yield running
 
 
 @pytest.fixture
-def api_schema(server: LiveServer, api: Any) -> schemathesis.BaseSchema:
-    """The live server's own document, with an agent and calls so that reads find something."""
+def api_schema(contract_server: LiveServer, api: Any) -> schemathesis.BaseSchema:
+    """The service's own document, with an agent and calls so that reads find something."""
     agent = api.create_agent(ready=True)
     api.call("c-1", "ringing", **{"from": "+14155550199", "category": "ski"})
     api.call("c-2", "ringing")
-    loaded = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
+    loaded = schemathesis.openapi.from_url(f"{contract_server.url}/openapi.json")
     existing = {"agent_id": agent["id"], "call_id": "c-1"}
 
     @loaded.hook

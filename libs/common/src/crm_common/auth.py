@@ -40,6 +40,9 @@ class Principal(BaseModel):
     id: str = Field(description="API key id, or customer:<contact id> for a customer token")
     roles: frozenset[str] = frozenset()
     contact_id: str | None = Field(default=None, description="Set only for a customer token")
+    agent_id: str | None = Field(
+        default=None, description="The agent an `agent` key belongs to, when it is linked to one"
+    )
 
     @property
     def is_staff(self) -> bool:
@@ -65,6 +68,8 @@ def sign_identity(principal: Principal, secret: str, ttl_seconds: int = 60) -> s
     }
     if principal.contact_id is not None:
         claims["cid"] = principal.contact_id
+    if principal.agent_id is not None:
+        claims["agt"] = principal.agent_id
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -103,8 +108,12 @@ def _verify(token: str, secret: str) -> tuple[Principal, float]:
     roles = claims.get("roles", [])
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise Unauthorized("The internal identity carries malformed roles.")
-    cid = claims.get("cid")
-    principal = Principal(id=str(claims["sub"]), roles=frozenset(roles), contact_id=cid or None)
+    cid, agent = claims.get("cid"), claims.get("agt")
+    if agent is not None and not isinstance(agent, str):
+        raise Unauthorized("The internal identity carries a malformed agent.")
+    principal = Principal(
+        id=str(claims["sub"]), roles=frozenset(roles), contact_id=cid or None, agent_id=agent
+    )
     return principal, float(claims["exp"])
 
 

@@ -97,10 +97,16 @@ def truncate_all(engine: Engine, metadata: MetaData) -> None:
 
 
 def identity_headers(
-    secret: str, *roles: str, principal_id: str = "test-key", contact_id: str | None = None
+    secret: str,
+    *roles: str,
+    principal_id: str = "test-key",
+    contact_id: str | None = None,
+    agent_id: str | None = None,
 ) -> dict[str, str]:
     """The header the gateway would add for a caller with `roles`."""
-    principal = Principal(id=principal_id, roles=frozenset(roles), contact_id=contact_id)
+    principal = Principal(
+        id=principal_id, roles=frozenset(roles), contact_id=contact_id, agent_id=agent_id
+    )
     return {IDENTITY_HEADER: sign_identity(principal, secret)}
 
 

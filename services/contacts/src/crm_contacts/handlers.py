@@ -10,6 +10,8 @@
   when it rang, its talk time in seconds, the agent who took it).
 - `routing.call.abandoned.v1`: a known caller who hung up before an answer gets a missed `call`
   interaction (no duration; the agent it was offered to, if any, in the metadata).
+- `routing.chat.closed.v1`: a known visitor's web chat becomes a `chat` interaction (when it
+  opened, how long it lasted, the agent, and the transcript as its body).
 
 `EventConsumer` applies each event once (its effects and the processed-event row commit together).
 Beyond that, timeline milestones have one id per (order, status) and tasks keep their requested
@@ -53,6 +55,11 @@ TOPICS = (orders.TOPIC, routing.TOPIC)
 ORDER_MILESTONES = uuid.UUID("6f1d2a0e-3c59-5d7b-9a41-0d2f8e6b7c13")
 # Namespace of the timeline ids of calls: uuid5(namespace, "<call id>").
 CALLS = uuid.UUID("0b8e4c57-2f6a-5d31-8c9e-4a7d1f3b6e20")
+# Namespace of the timeline ids of chats: uuid5(namespace, "<chat id>").
+CHATS = uuid.UUID("5c2f7e91-8a4d-5b63-9e1c-3d6a0f8b2e47")
+# A chat's body (the transcript) stays within the interaction body's 20,000 characters.
+TRANSCRIPT_BODY = 19_000
+AUTHOR_WORDS = {"visitor": "Visitor", "agent": "Agent"}
 
 STATUS_WORDS = {
     "draft": "drafted",
@@ -72,6 +79,11 @@ def milestone_id(order_id: uuid.UUID, status: str) -> uuid.UUID:
 def call_entry_id(call_id: str) -> uuid.UUID:
     """The timeline id of a call: one per call, whether it was answered or abandoned."""
     return uuid.uuid5(CALLS, call_id)
+
+
+def chat_entry_id(chat_id: uuid.UUID) -> uuid.UUID:
+    """The timeline id of a chat: one per chat."""
+    return uuid.uuid5(CHATS, str(chat_id))
 
 
 def whole_seconds(seconds: float) -> int:
@@ -323,6 +335,66 @@ def on_call_abandoned(session: Session, event: CloudEvent) -> None:
     )
 
 
+def transcript_body(chat: routing.ChatClosed) -> str | None:
+    """The transcript as lines `Visitor (09:30:05): text` (UTC), cut to TRANSCRIPT_BODY characters
+    with a note of what was left out; None for a chat without messages."""
+    lines: list[str] = []
+    size = 0
+    for index, line in enumerate(chat.transcript):
+        text = f"{AUTHOR_WORDS[line.author]} ({line.sent_at:%H:%M:%S}): {line.text}"
+        if size + len(text) + 1 > TRANSCRIPT_BODY:
+            lines.append(f"[{chat.message_count - index} more messages not shown]")
+            break
+        lines.append(text)
+        size += len(text) + 1
+    else:
+        if chat.message_count > len(chat.transcript):
+            lines.append(f"[{chat.message_count - len(chat.transcript)} more messages not shown]")
+    return "\n".join(lines) or None
+
+
+def on_chat_closed(session: Session, event: CloudEvent) -> None:
+    """A finished web chat: when it opened, how long it lasted, the agent, and its transcript.
+    Chats of visitors this service does not know are skipped."""
+    chat = routing.ChatClosed.model_validate(event.data)
+    if chat.contact_id is None:
+        log.info(
+            "%s of chat %s without a known visitor skipped",
+            event.type,
+            chat.chat_id,
+            extra={"event_id": str(event.id), "event_type": event.type},
+        )
+        return
+    contact = _contact(session, chat.contact_id, event)
+    if contact is None:
+        return
+    entry_id = chat_entry_id(chat.chat_id)
+    if interactions.exists(session, entry_id):
+        return
+    duration = whole_seconds((chat.closed_at - chat.opened_at).total_seconds())
+    metadata: dict[str, Any] = {
+        **chat.model_dump(
+            mode="json",
+            include={"chat_id", "session_id", "visitor_id", "closed_at", "closed_by"},
+            exclude_none=True,
+        ),
+        "message_count": chat.message_count,
+    }
+    entry = InteractionCreate.model_validate(
+        {
+            "channel": "chat",
+            "direction": "inbound",
+            "occurred_at": chat.opened_at,
+            "subject": f"Web chat ({spoken_duration(duration)}, {chat.message_count} messages)",
+            "body": transcript_body(chat),
+            "agent_id": str(chat.agent_id),
+            "duration_seconds": duration,
+            "metadata": metadata,
+        }
+    )
+    interactions.log_interaction(session, contact.id, entry, interaction_id=entry_id)
+
+
 def _correlated(handler: Handler) -> Handler:
     """`handler` with the event's correlation id as the request id, so the events it publishes and
     its log lines carry the id of the request that started it all."""
@@ -346,6 +418,7 @@ HANDLERS: Mapping[str, Handler] = {
     orders.OpportunityStageChanged.event_type: _correlated(on_opportunity_stage_changed),
     routing.CallEnded.event_type: _correlated(on_call_ended),
     routing.CallAbandoned.event_type: _correlated(on_call_abandoned),
+    routing.ChatClosed.event_type: _correlated(on_chat_closed),
 }
 
 

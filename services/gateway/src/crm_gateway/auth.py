@@ -113,7 +113,8 @@ class KeyRing:
             key = repository.get_by_hash(session, digest)
             if key is None or key.revoked_at is not None:
                 raise InvalidApiKey("The API key is unknown or revoked.")
-            return Principal(id=str(key.id), roles=frozenset(key.roles))
+            agent = None if key.agent_id is None else str(key.agent_id)
+            return Principal(id=str(key.id), roles=frozenset(key.roles), agent_id=agent)
 
     def _touch(self, key_id: str) -> None:
         """Record the key's last use; at most once a minute per key, and never failing a request."""

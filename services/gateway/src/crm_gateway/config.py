@@ -8,6 +8,9 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from crm_common.settings import ServiceSettings
 
 MIN_PRODUCTION_KEY_LENGTH = 32
+DEVELOPMENT_WEBHOOK_SECRET = "dev-webhook-secret-change-me-000000000000"  # noqa: S105 - refused outside development
+# What the telephony platform acts on: a queued call got an agent; a callback is to be dialled.
+TELEPHONY_WEBHOOK_EVENTS = ("routing.call.assigned.v1", "routing.callback.connect.v1")
 
 
 def _gateway(name: str, default: Any) -> Any:
@@ -48,6 +51,36 @@ class GatewaySettings(ServiceSettings):
     openapi_cache_seconds: float = _gateway("openapi_cache_seconds", 5.0)
     key_cache_seconds: float = _gateway("key_cache_seconds", 5.0)
 
+    # The signed webhook to the telephony platform (telephony/): `crm.routing` events it must act
+    # on, POSTed as CloudEvents. Unset URL: disabled.
+    telephony_webhook_url: str | None = _gateway("telephony_webhook_url", None)
+    telephony_webhook_secret: str | None = _gateway("telephony_webhook_secret", None)
+    telephony_webhook_events: list[str] = _gateway(
+        "telephony_webhook_events", list(TELEPHONY_WEBHOOK_EVENTS)
+    )
+    telephony_webhook_group: str = _gateway("telephony_webhook_group", "gateway-telephony")
+    telephony_webhook_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        validation_alias=AliasChoices("CRM_GATEWAY_TELEPHONY_WEBHOOK_TIMEOUT_SECONDS"),
+    )
+    telephony_webhook_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        validation_alias=AliasChoices("CRM_GATEWAY_TELEPHONY_WEBHOOK_MAX_ATTEMPTS"),
+        description="Attempts per event (5xx, 408, 429, timeouts and refused connections are "
+        "retried) before it goes to the consumer group's dead-letter topic",
+    )
+    telephony_webhook_backoff_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        validation_alias=AliasChoices("CRM_GATEWAY_TELEPHONY_WEBHOOK_BACKOFF_SECONDS"),
+        description="The wait before the first retry; it doubles with each one (at most 30 s)",
+    )
+
     @property
     def upstreams(self) -> dict[str, str]:
         """Service name → base URL (without a trailing slash), in declaration order."""
@@ -63,6 +96,42 @@ class GatewaySettings(ServiceSettings):
     def _blank_is_none(cls, value: str | None) -> str | None:
         value = value.strip() if value is not None else None
         return value or None
+
+    @field_validator("telephony_webhook_url", "telephony_webhook_secret")
+    @classmethod
+    def _blank_webhook_setting_is_none(cls, value: str | None) -> str | None:
+        value = value.strip() if value is not None else None
+        return value or None
+
+    @field_validator("telephony_webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("CRM_GATEWAY_TELEPHONY_WEBHOOK_URL must be an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _telephony_webhook_secret(self) -> "GatewaySettings":
+        """A webhook URL needs a secret to sign with: in development a known one stands in, never
+        elsewhere; production refuses that one and any shorter than 32 characters."""
+        if self.telephony_webhook_url is None:
+            return self
+        if self.telephony_webhook_secret is None:
+            if self.environment != "development":
+                raise ValueError(
+                    "CRM_GATEWAY_TELEPHONY_WEBHOOK_SECRET must be set when "
+                    "CRM_GATEWAY_TELEPHONY_WEBHOOK_URL is"
+                )
+            self.telephony_webhook_secret = DEVELOPMENT_WEBHOOK_SECRET
+        if self.environment == "production" and (
+            self.telephony_webhook_secret == DEVELOPMENT_WEBHOOK_SECRET
+            or len(self.telephony_webhook_secret) < MIN_PRODUCTION_KEY_LENGTH
+        ):
+            raise ValueError(
+                "CRM_GATEWAY_TELEPHONY_WEBHOOK_SECRET must be a random value of at least "
+                f"{MIN_PRODUCTION_KEY_LENGTH} characters outside development"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_weak_bootstrap_key(self) -> "GatewaySettings":

@@ -1,6 +1,6 @@
 """The gateway app: `uvicorn --factory crm_gateway.main:create_app --port 8000`."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from crm_common import openapi as openapi_document
-from crm_common.app import create_service_app
+from crm_common.app import Worker, create_service_app
 from crm_gateway.auth import KeyRing
 from crm_gateway.config import GatewaySettings, get_settings
 from crm_gateway.health import upstream_readiness
@@ -19,6 +19,7 @@ from crm_gateway.openapi.router import MergedDocument
 from crm_gateway.openapi.router import router as openapi_router
 from crm_gateway.proxy import router as proxy
 from crm_gateway.proxy.forward import Forwarder
+from crm_gateway.telephony.consumer import WebhookConsumer
 
 DESCRIPTION = (
     "Rapport's public API. Authenticate every call with `Authorization: Bearer <API key>`; the "
@@ -49,6 +50,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             app.state.forwarder = Forwarder(client, settings)
             yield
 
+    def workers(app: FastAPI) -> Sequence[Worker]:
+        """The telephony webhook, when it has a URL."""
+        if settings.consumers_enabled and settings.telephony_webhook_url is not None:
+            return [WebhookConsumer(app.state.engine, settings)]
+        return []
+
     app: FastAPI = create_service_app(
         settings,
         title="Rapport API",
@@ -57,6 +64,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         check_broker=False,
         readiness=upstream_readiness,
         extra_lifespan=lifespan,
+        workers=workers,
         openapi_url=None,  # /openapi.json is the merged document of openapi/router.py
     )
     app.state.merged_openapi = MergedDocument(

@@ -18,6 +18,7 @@ KEY_FIELDS = {
     "name",
     "description",
     "roles",
+    "agent_id",
     "prefix",
     "created_at",
     "last_used_at",
@@ -193,6 +194,29 @@ def test_no_roles_blank_name_and_unknown_fields_are_422(
     assert fields({"name": "", "roles": ["agent"]}) == ["body.name"]
     assert fields({"name": "a\x00b", "roles": ["agent"]}) == ["body.name"]
     assert fields({"name": "x", "roles": ["agent"], "secret": "y"}) == ["body.secret"]
+
+
+def test_an_agent_key_carries_its_agent_to_the_services(
+    client: httpx.Client, admin: dict[str, str]
+) -> None:
+    agent_id = str(uuid.uuid4())
+    created = create_key(client, "agent", agent_id=agent_id)
+    assert created["agent_id"] == agent_id
+    assert client.get(f"/v1/api-keys/{created['id']}", headers=admin).json()["agent_id"] == agent_id
+    echoed = client.get("/v1/tasks", headers=bearer(created["key"])).json()
+    assert (echoed["roles"], echoed["agent_id"]) == (["agent"], agent_id)
+    unlinked = create_key(client, "agent")
+    assert client.get("/v1/tasks", headers=bearer(unlinked["key"])).json()["agent_id"] is None
+
+    refused = client.post(
+        "/v1/api-keys", json={"name": "x", "roles": ["erp"], "agent_id": agent_id}, headers=admin
+    )
+    assert refused.status_code == 422
+    assert [error["field"] for error in refused.json()["errors"]] == ["body.agent_id"]
+    malformed = client.post(
+        "/v1/api-keys", json={"name": "x", "roles": ["agent"], "agent_id": "a-1"}, headers=admin
+    )
+    assert [error["field"] for error in malformed.json()["errors"]] == ["body.agent_id"]
 
 
 def test_duplicate_roles_are_stored_once(client: httpx.Client) -> None:

@@ -22,6 +22,14 @@ from crm_gateway.proxy.routes import GATEWAY, READS, ROUTES, Grant, Route, forwa
         ("/v1/quotes/q-1/accept", "/v1/quotes"),
         ("/v1/orders", "/v1/orders"),
         ("/v1/integrations/erp/orders/o-1/status", "/v1/integrations/erp"),
+        ("/v1/monitor/stream", "/v1/monitor"),
+        ("/v1/chats/c-1/stream", "/v1/chats"),
+        ("/v1/chatsX", None),
+        ("/v1/stats/calls", "/v1/stats"),
+        ("/v1/statistics", None),
+        ("/v1/callbacks/cb-1/cancel", "/v1/callbacks"),
+        ("/v1/callbacksX", None),
+        ("/v1/integrations/telephony/callbacks/cb-1/attempts/1", "/v1/integrations/telephony"),
         ("/v1/pipeline", None),
         ("/v1/integrations", None),
         ("/v1/integrations/erpX", None),
@@ -69,6 +77,10 @@ def test_least_privilege_per_design() -> None:
         "/v1/web": ["admin", "agent", "manager", "website"],
         "/v1/integrations/web": ["admin", "publishable", "website"],
         "/v1/engagement-rules": ["admin", "manager"],
+        "/v1/chats": ["admin", "agent", "manager", "website"],
+        "/v1/monitor": ["admin", "manager"],
+        "/v1/stats": ["admin", "manager"],
+        "/v1/callbacks": ["admin", "agent", "manager", "website"],
         "/v1/api-keys": ["admin"],
     }
     assert {route.prefix: route.service for route in forwarded()} == {
@@ -88,6 +100,10 @@ def test_least_privilege_per_design() -> None:
         "/v1/web": "routing",
         "/v1/integrations/web": "routing",
         "/v1/engagement-rules": "routing",
+        "/v1/chats": "routing",
+        "/v1/monitor": "routing",
+        "/v1/stats": "routing",
+        "/v1/callbacks": "routing",
     }
     assert match("/v1/api-keys") == Route("/v1/api-keys", GATEWAY, frozenset({"admin"}))
 
@@ -109,6 +125,9 @@ def test_least_privilege_per_design() -> None:
         ("POST", "/v1/orders/o-1/cancel", "admin agent manager partner"),
         ("PATCH", "/v1/orders/o-1", "admin agent manager partner"),
         ("POST", "/v1/integrations/erp/orders/o-1/status", "admin erp"),
+        ("POST", "/v1/callbacks", "admin agent manager website"),
+        ("POST", "/v1/callbacks/cb-1/cancel", "admin agent manager website"),
+        ("POST", "/v1/integrations/telephony/callbacks/cb-1/attempts/1", "admin telephony"),
     ],
 )
 def test_roles_per_method(method: str, path: str, roles: str) -> None:

@@ -1,10 +1,12 @@
 """Route dependencies and response helpers shared by the routers of this service."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from crm_common.auth import Principal, require_roles
+from crm_common.errors import Forbidden
 from crm_common.http import Idempotency, idempotency_dependency
 from crm_common.openapi import problem_responses
 from crm_routing.config import RoutingSettings
@@ -34,6 +36,19 @@ async def service_settings(request: Request) -> RoutingSettings:
 
 
 SettingsDep = Annotated[RoutingSettings, Depends(service_settings)]
+
+
+def require_own_agent(principal: Principal, agent_id: uuid.UUID) -> None:
+    """Admins and managers act for any agent; an agent's key (linked to its agent at the gateway)
+    only for its own agent: 403 otherwise."""
+    if principal.has_any(MANAGER_ROLES) or principal.agent_id == str(agent_id):
+        return
+    if principal.agent_id is None:
+        raise Forbidden(
+            "This key is not linked to an agent: ask an admin for a key with your agent_id."
+        )
+    raise Forbidden(f"This key belongs to agent {principal.agent_id}; it acts only for that agent.")
+
 
 _PROBLEM_DESCRIPTIONS = {
     400: "Malformed JSON",

@@ -8,12 +8,19 @@ from crm_common import openapi
 from crm_common.app import Worker, create_service_app
 from crm_common.outbox import OutboxRelay
 from crm_routing.agents.router import router as agents_router
+from crm_routing.callbacks.router import router as callbacks_router
+from crm_routing.callbacks.router import telephony_router as callback_outcomes_router
 from crm_routing.calls.dispatch import Dispatcher
 from crm_routing.calls.router import router as calls_router
 from crm_routing.calls.router import telephony_router
+from crm_routing.chats.router import router as chats_router
+from crm_routing.chats.router import sessions_router as chat_offers_router
 from crm_routing.config import RoutingSettings, get_settings
 from crm_routing.db import Outbox
+from crm_routing.feed.router import router as feed_router
 from crm_routing.handlers import events_consumer
+from crm_routing.monitor.router import router as monitor_router
+from crm_routing.stats.router import router as stats_router
 from crm_routing.web.router import router as web_router
 from crm_routing.web.router import rules_router, website_router
 
@@ -59,6 +66,13 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
             web_router,
             website_router,
             rules_router,
+            callbacks_router,
+            callback_outcomes_router,
+            monitor_router,
+            stats_router,
+            feed_router,
+            chats_router,
+            chat_offers_router,
         ],
         workers=workers,
     )

@@ -100,11 +100,21 @@ def test_roles(client: httpx.Client, as_role: Callable[..., dict[str, str]], api
     assert client.post("/v1/agents", json=body).status_code == 401
     assert client.post("/v1/agents", json=body, headers=as_role("agent")).status_code == 403
     assert client.post("/v1/agents", json=body, headers=as_role("telephony")).status_code == 403
-    agent = api.create_agent()
-    put = client.put(
-        f"/v1/agents/{agent['id']}/presence", json={"status": "ready"}, headers=as_role("agent")
+    agent, other = api.create_agent(), api.create_agent()
+    presence = f"/v1/agents/{agent['id']}/presence"
+    ready = {"status": "ready"}
+    # An agent's key sets only its own agent's presence; a manager sets anyone's.
+    unlinked = client.put(presence, json=ready, headers=as_role("agent"))
+    assert (unlinked.status_code, unlinked.json()["type"]) == (403, PROBLEM + "forbidden")
+    assert "not linked to an agent" in unlinked.json()["detail"]
+    someone_else = as_role("agent", agent_id=other["id"])
+    assert client.put(presence, json=ready, headers=someone_else).status_code == 403
+    own = client.put(presence, json=ready, headers=as_role("agent", agent_id=agent["id"]))
+    assert (own.status_code, own.json()["presence"]) == (200, "ready")
+    manager = client.put(
+        f"/v1/agents/{other['id']}/presence", json=ready, headers=as_role("manager")
     )
-    assert put.status_code == 200
+    assert manager.status_code == 200
     for role in ("telephony", "website", "erp", "partner"):
         assert client.get("/v1/agents", headers=as_role(role)).status_code == 403
     calls = {"call_id": "c-9", "event": "ringing"}

@@ -10,7 +10,9 @@ from crm_routing.web.engagement import (
     depth,
     dominant_category,
     engaging_rule,
+    fewest_pages,
     holds,
+    may_hold,
     url_path,
 )
 
@@ -82,3 +84,18 @@ def test_the_dominant_category_is_the_most_viewed() -> None:
     assert dominant_category(views) == "ski"
     assert dominant_category(pages(("/a", "ski"), ("/b", "golf"))) == "golf"
     assert dominant_category(pages(("/a", None))) is None
+
+
+def test_pages_are_read_only_when_a_rule_can_hold() -> None:
+    pages = Rule(name="p", kind="pages", threshold=5)
+    time_ = Rule(name="t", kind="time", threshold=60)
+    sequence = Rule(name="s", kind="sequence", steps=(Step(url="/a"), Step(url="/b")))
+    depth_ = Rule(name="d", kind="depth", threshold=3)
+    assert [fewest_pages(r) for r in (pages, time_, sequence, depth_)] == [5, 2, 2, 1]
+    assert not may_hold([pages], 4) and may_hold([pages], 5)
+    assert not may_hold([pages, time_], 1) and may_hold([pages, time_], 2)
+    assert may_hold([depth_], 1)
+    # Never skips a session a rule would engage: below fewest_pages no rule holds.
+    for rule in (pages, time_, sequence):
+        views = [Page("/a", None, T0), Page("/b", None, T0 + timedelta(seconds=90))]
+        assert not holds(rule, views[: fewest_pages(rule) - 1])

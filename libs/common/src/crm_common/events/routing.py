@@ -167,3 +167,143 @@ class EngagementRuleChanged(EventPayload):
     topic = TOPIC
     action: Literal["created", "updated", "deleted"]
     rule: EngagementRuleSnapshot
+
+
+CallbackOutcome = Literal["connected", "no_answer", "busy", "failed", "agent_unavailable"]
+
+
+class CallbackScheduled(EventPayload):
+    """A callback was requested: the customer is to be called back within the window."""
+
+    event_type = "routing.callback.scheduled.v1"
+    topic = TOPIC
+    callback_id: uuid.UUID
+    contact_id: uuid.UUID | None = None
+    customer_number: str = Field(description="E.164")
+    category: str | None = None
+    window_from: datetime
+    window_to: datetime
+    next_attempt_at: datetime
+    scheduled_at: datetime
+
+
+class CallbackConnect(EventPayload):
+    """The decision for the telephony platform: connect the agent's `extension` with
+    `customer_number` now, then report the attempt's outcome to
+    `POST /v1/integrations/telephony/callbacks/{callback_id}/attempts/{attempt}`."""
+
+    event_type = "routing.callback.connect.v1"
+    topic = TOPIC
+    callback_id: uuid.UUID
+    attempt: int = Field(description="1 for the first attempt")
+    agent_id: uuid.UUID
+    extension: str = Field(description="E.164 number or sip: URI")
+    customer_number: str = Field(description="E.164")
+    contact_id: uuid.UUID | None = None
+    category: str | None = None
+    note: str
+    started_at: datetime
+
+
+class CallbackRescheduled(EventPayload):
+    """An attempt did not connect; the next one is due at `next_attempt_at`."""
+
+    event_type = "routing.callback.rescheduled.v1"
+    topic = TOPIC
+    callback_id: uuid.UUID
+    attempt: int
+    agent_id: uuid.UUID
+    outcome: CallbackOutcome
+    next_attempt_at: datetime
+
+
+class CallbackCompleted(EventPayload):
+    """An attempt connected the customer with the agent."""
+
+    event_type = "routing.callback.completed.v1"
+    topic = TOPIC
+    callback_id: uuid.UUID
+    attempt: int
+    agent_id: uuid.UUID
+    contact_id: uuid.UUID | None = None
+    customer_number: str
+    category: str | None = None
+    duration_seconds: float | None = None
+    completed_at: datetime
+
+
+class CallbackFailed(EventPayload):
+    """The last allowed attempt did not connect."""
+
+    event_type = "routing.callback.failed.v1"
+    topic = TOPIC
+    callback_id: uuid.UUID
+    attempts: int
+    last_outcome: CallbackOutcome
+    contact_id: uuid.UUID | None = None
+    customer_number: str
+    category: str | None = None
+    failed_at: datetime
+
+
+class CallbackExpired(EventPayload):
+    """The window passed (or no further attempt fits in it) without a connection."""
+
+    event_type = "routing.callback.expired.v1"
+    topic = TOPIC
+    callback_id: uuid.UUID
+    attempts: int
+    contact_id: uuid.UUID | None = None
+    customer_number: str
+    category: str | None = None
+    expired_at: datetime
+
+
+class CallbackCancelled(EventPayload):
+    """The callback was cancelled; an attempt under way (`attempt`) is to be hung up."""
+
+    event_type = "routing.callback.cancelled.v1"
+    topic = TOPIC
+    callback_id: uuid.UUID
+    attempts: int
+    attempt_in_progress: int | None = None
+    contact_id: uuid.UUID | None = None
+    cancelled_at: datetime
+
+
+class ChatOpened(EventPayload):
+    """A web visitor accepted the chat offer of their session: a chat with the offered agent."""
+
+    event_type = "routing.chat.opened.v1"
+    topic = TOPIC
+    chat_id: uuid.UUID
+    agent_id: uuid.UUID
+    contact_id: uuid.UUID | None = None
+    session_id: str
+    visitor_id: str
+    opened_at: datetime
+
+
+class ChatLine(BaseModel):
+    author: Literal["visitor", "agent"]
+    text: str
+    sent_at: datetime
+
+
+class ChatClosed(EventPayload):
+    """A chat ended (its agent's place is free again); `transcript` holds its messages from the
+    start, bounded (`transcript_truncated` tells when messages were left out)."""
+
+    event_type = "routing.chat.closed.v1"
+    topic = TOPIC
+    chat_id: uuid.UUID
+    agent_id: uuid.UUID
+    contact_id: uuid.UUID | None = None
+    session_id: str
+    visitor_id: str | None = None
+    opened_at: datetime
+    closed_at: datetime
+    closed_by: Literal["visitor", "agent"] | None = None
+    message_count: int = 0
+    transcript: list[ChatLine] = Field(description="The messages in order, bounded")
+    transcript_truncated: bool = False

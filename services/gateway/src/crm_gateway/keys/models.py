@@ -17,6 +17,8 @@ class ApiKey(GatewayBase, table=True):
     name: str = Field(max_length=200)
     description: str | None = Field(default=None, max_length=1000)
     roles: list[str] = Field(sa_type=JSON)
+    # The routing service's agent an `agent` key belongs to: such a key changes only that agent.
+    agent_id: uuid.UUID | None = Field(default=None)
     # SHA-256 of the secret, hex; the unique index is how a Bearer key is recognised.
     key_hash: str = Field(max_length=64, unique=True, index=True)
     prefix: str = Field(max_length=20)

@@ -4,7 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from crm_common.auth import ROLES, Role
 
@@ -40,6 +47,18 @@ class ApiKeyCreate(BaseModel):
     name: Name = Field(description="Who or what uses the key, e.g. 'ERP production'")
     roles: Roles
     description: Description | None = None
+    agent_id: uuid.UUID | None = Field(
+        default=None,
+        description="For a key with the `agent` role: the agent (in /v1/agents) it belongs to. "
+        "Without admin or manager besides, such a key sets only that agent's presence.",
+    )
+
+    @field_validator("agent_id")
+    @classmethod
+    def _agent_needs_role(cls, value: uuid.UUID | None, info: ValidationInfo) -> uuid.UUID | None:
+        if value is not None and "agent" not in info.data.get("roles", ["agent"]):
+            raise ValueError("is for keys with the agent role")
+        return value
 
 
 class ApiKeyRead(BaseModel):
@@ -47,6 +66,7 @@ class ApiKeyRead(BaseModel):
     name: str
     description: str | None
     roles: list[Role]
+    agent_id: uuid.UUID | None = Field(description="The agent the key belongs to, if any")
     prefix: str = Field(description="The first characters of the key, to recognise it")
     created_at: datetime
     last_used_at: datetime | None = Field(description="Updated at most once a minute")

@@ -33,6 +33,7 @@ def create_key(session: Session, data: ApiKeyCreate) -> ApiKeyCreated:
         name=data.name,
         description=data.description,
         roles=list(data.roles),
+        agent_id=data.agent_id,
         key_hash=tokens.hash_key(secret),
         prefix=tokens.prefix_of(secret),
     )

@@ -89,11 +89,11 @@ class Forwarder:
         self.timeout = httpx.Timeout(
             settings.upstream_timeout_seconds, connect=settings.upstream_connect_timeout_seconds
         )
-        self._identities: dict[tuple[str, frozenset[str]], tuple[bytes, float]] = {}
+        self._identities: dict[tuple[str, frozenset[str], str | None], tuple[bytes, float]] = {}
 
     def identity(self, principal: Principal) -> bytes:
         """The signed identity of `principal`, reused for half its lifetime (signing costs time)."""
-        cache_key = (principal.id, principal.roles)
+        cache_key = (principal.id, principal.roles, principal.agent_id)
         now = time.monotonic()
         cached = self._identities.get(cache_key)
         if cached is not None and cached[1] > now:

@@ -17,6 +17,8 @@ STAFF = frozenset({"admin", "manager", "agent"})
 ADMIN = frozenset({"admin"})
 # Who shapes what is sold and how deals move: the catalog, pipelines and their stage rules.
 CATALOG_ADMINS = frozenset({"admin", "manager"})
+# Who oversees the contact centre: the live monitor and call statistics.
+SUPERVISORS = frozenset({"admin", "manager"})
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -83,6 +85,13 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/web", "routing", STAFF | {"website"}),
     Route("/v1/integrations/web", "routing", ADMIN | {"website", "publishable"}),
     Route("/v1/engagement-rules", "routing", CATALOG_ADMINS, (Grant(STAFF, READS),)),
+    # Chats between a web visitor (the website's server key writes for them) and an agent.
+    Route("/v1/chats", "routing", STAFF | {"website"}),
+    Route("/v1/monitor", "routing", SUPERVISORS),
+    Route("/v1/stats", "routing", SUPERVISORS),
+    # Callbacks: staff, and a website's server key scheduling one for a visitor. The telephony
+    # platform reports attempts' outcomes under its integration (`/v1/integrations/telephony`).
+    Route("/v1/callbacks", "routing", STAFF | {"website"}),
     Route("/v1/api-keys", GATEWAY, ADMIN),
 )
 

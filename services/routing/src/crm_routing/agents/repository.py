@@ -147,17 +147,20 @@ def release(
     session.execute(stmt)
 
 
-def ready_for_chat(session: Session) -> list[Agent]:
-    """Active agents whose presence is ready and who take chats, idle longest first (some may be
-    on a call or in wrap-up)."""
-    stmt = (
-        select(Agent)
-        .where(
-            col(Agent.active).is_(True),
-            col(Agent.presence) == "ready",
-            col(Agent.max_concurrent_chats) >= 1,
-        )
-        .order_by(col(Agent.ready_since).asc(), col(Agent.id).asc())
+def claim_unlocked(session: Session, agent_id: uuid.UUID, holder: str, now: datetime) -> bool:
+    """`claim` for background sweeps (callbacks): an agent row another transaction holds counts
+    as taken (PostgreSQL's SKIP LOCKED) instead of being waited for, so two sweeps never wait on
+    each other's agents and cannot deadlock. The conditional update still decides."""
+    free = (
+        select(Agent.id)
+        .where(col(Agent.id) == agent_id, *_available(now))
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
-    return list(session.exec(stmt).all())
-
+    stmt = (
+        update(Agent)
+        .where(col(Agent.id) == free, *_available(now))
+        .values(current_call_id=holder, wrap_up_until=None, updated_at=now)
+        .execution_options(synchronize_session=False)  # the caller sets what it wrote
+    )
+    return cast(CursorResult[Any], session.execute(stmt)).rowcount == 1

@@ -17,7 +17,14 @@ from crm_routing.agents.schemas import (
     Presence,
     PresenceUpdate,
 )
-from crm_routing.deps import IdempotencyDep, ManagerCaller, SettingsDep, StaffCaller, problems
+from crm_routing.deps import (
+    IdempotencyDep,
+    ManagerCaller,
+    SettingsDep,
+    StaffCaller,
+    problems,
+    require_own_agent,
+)
 from crm_routing.validation import Name
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"], route_class=ServiceRoute)
@@ -116,11 +123,14 @@ def deactivate_agent(
 def set_presence(
     agent_id: uuid.UUID,
     body: PresenceUpdate,
-    _principal: StaffCaller,
+    principal: StaffCaller,
     session: SessionDep,
     settings: SettingsDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
-    """Set ready, busy, away or offline; becoming ready takes the longest-waiting eligible call."""
+    """Set ready, busy, away or offline; becoming ready takes the longest-waiting eligible call.
+    An agent's own key (linked to the agent) sets only that agent's presence; admins and managers
+    set anyone's."""
+    require_own_agent(principal, agent_id)
     read = service.set_presence(session, agent_id, body.status, if_match, settings)
     return json_response(read, headers={"ETag": etag(read.version)})

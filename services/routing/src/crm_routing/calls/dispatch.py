@@ -16,11 +16,13 @@ from crm_common.events.routing import CallAssigned
 from crm_common.outbox import add_event
 from crm_routing.agents import repository as agents
 from crm_routing.agents.models import Agent
+from crm_routing.callbacks import service as callbacks
 from crm_routing.calls import choice
 from crm_routing.calls import repository as calls
 from crm_routing.calls.models import Call
 from crm_routing.config import RoutingSettings
 from crm_routing.db import SOURCE, Outbox
+from crm_routing.feed import service as feed
 
 log = logging.getLogger("crm.routing.dispatch")
 
@@ -71,22 +73,18 @@ def assign(session: Session, call: Call, agent: Agent, now: datetime) -> bool:
     }.items():
         set_committed_value(agent, name, value)
     queued_at = call.queued_at or call.started_at
-    add_event(
-        session,
-        Outbox,
-        CallAssigned(
-            call_id=call.call_id,
-            agent_id=agent.id,
-            extension=agent.extension,
-            from_number=call.from_number,
-            contact_id=call.contact_id,
-            category=call.category,
-            queued_seconds=max((now - queued_at).total_seconds(), 0.0),
-            assigned_at=now,
-        ),
-        source=SOURCE,
-        subject=call.call_id,
+    assigned = CallAssigned(
+        call_id=call.call_id,
+        agent_id=agent.id,
+        extension=agent.extension,
+        from_number=call.from_number,
+        contact_id=call.contact_id,
+        category=call.category,
+        queued_seconds=max((now - queued_at).total_seconds(), 0.0),
+        assigned_at=now,
     )
+    add_event(session, Outbox, assigned, source=SOURCE, subject=call.call_id)
+    feed.call_assigned(session, assigned)  # under the agent's row lock, which claim took
     return True
 
 
@@ -133,7 +131,8 @@ def wrap_up_until(settings: RoutingSettings, now: datetime) -> datetime:
 
 
 class Dispatcher:
-    """A worker that gives waiting calls to agents whose wrap-up ended or whose targets widened."""
+    """A worker that gives waiting calls to agents whose wrap-up ended or whose targets widened,
+    then routes the callbacks that are due (waiting callers get free agents first)."""
 
     def __init__(self, engine: Engine, settings: RoutingSettings) -> None:
         self.engine, self.settings = engine, settings
@@ -160,5 +159,6 @@ class Dispatcher:
         while not self._stop.wait(self.settings.dispatch_poll_seconds):
             try:
                 self.run_once()
+                callbacks.run_due(self.engine, self.settings)
             except Exception:  # the database away: try again on the next tick
                 log.warning("dispatch failed; retrying", exc_info=True)

@@ -79,6 +79,23 @@ def holds(rule: Rule, pages: Sequence[Page]) -> bool:
     return bool(rule.steps) and _sequence_holds(rule.steps, pages)
 
 
+def fewest_pages(rule: Rule) -> int:
+    """The fewest page views for which `rule` can hold."""
+    if rule.kind == "pages":
+        return max(rule.threshold, 1)
+    if rule.kind == "time":
+        return 2 if rule.threshold > 0 else 1
+    if rule.kind == "sequence":
+        return max(len(rule.steps), 1)
+    return 1
+
+
+def may_hold(rules: Sequence[Rule], page_views: int) -> bool:
+    """Whether any of `rules` can hold for a session with `page_views` pages (its pages need
+    reading only then)."""
+    return any(page_views >= fewest_pages(rule) for rule in rules)
+
+
 def default_rules(engage_at_page_views: int) -> list[Rule]:
     return [Rule(name="default", kind="pages", threshold=engage_at_page_views)]
 

@@ -1,19 +1,42 @@
 """Every query on web visitors, sessions, page views and engagement rules."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import CursorResult, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel, col, select
 
+from crm_common.db import table_of
 from crm_common.pagination import Paged, SortKey, keyset_page
 from crm_routing.web.models import EngagementRule, PageView, WebSession, WebVisitor
 
 
-def get_visitor(session: Session, visitor_id: str) -> WebVisitor | None:
-    stmt = select(WebVisitor).where(col(WebVisitor.visitor_id) == visitor_id).with_for_update()
-    return session.exec(stmt).first()
+def visitors_locked(session: Session, visitor_ids: Sequence[str]) -> list[WebVisitor]:
+    stmt = select(WebVisitor).where(col(WebVisitor.visitor_id).in_(visitor_ids)).with_for_update()
+    return list(session.exec(stmt).all())
+
+
+def sessions_locked(session: Session, session_ids: Sequence[str]) -> list[WebSession]:
+    stmt = select(WebSession).where(col(WebSession.session_id).in_(session_ids)).with_for_update()
+    return list(session.exec(stmt).all())
+
+
+def insert_absent(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the rows whose key is not taken yet (a concurrent writer's row stays as it is)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(table_of(model)).on_conflict_do_nothing(), list(rows))
+
+
+def add_page_views(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """The batch's page views, in one statement (executemany)."""
+    session.execute(_INSERT_PAGE_VIEW, list(rows))
+
+
+_INSERT_PAGE_VIEW = insert(table_of(PageView))
 
 
 def get_session(
@@ -25,14 +48,17 @@ def get_session(
     return session.exec(stmt).first()
 
 
-def pages_of(session: Session, session_id: str) -> list[PageView]:
-    """The session's page views in the order they happened (then as they arrived)."""
+def pages_of_sessions(session: Session, session_ids: Sequence[str]) -> dict[str, list[PageView]]:
+    """Each session's page views in the order they happened (then as they arrived)."""
     stmt = (
         select(PageView)
-        .where(col(PageView.session_id) == session_id)
+        .where(col(PageView.session_id).in_(session_ids))
         .order_by(col(PageView.occurred_at).asc(), col(PageView.id).asc())
     )
-    return list(session.exec(stmt).all())
+    pages: dict[str, list[PageView]] = {session_id: [] for session_id in session_ids}
+    for view in session.exec(stmt).all():
+        pages[view.session_id].append(view)
+    return pages
 
 
 def mark_engaged(
@@ -43,23 +69,9 @@ def mark_engaged(
         update(WebSession)
         .where(col(WebSession.session_id) == session_id, col(WebSession.engaged_at).is_(None))
         .values(engaged_at=now, engaged_by=rule, category=category, updated_at=now)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)  # the caller sets what it wrote
     )
     return cast(CursorResult[Any], session.execute(stmt)).rowcount == 1
-
-
-def open_chat_offers(session: Session, agent_id: uuid.UUID, since: datetime) -> int:
-    """Chats offered to the agent since `since` (they hold a place of its max_concurrent_chats)."""
-    stmt = (
-        select(func.count())
-        .select_from(WebSession)
-        .where(
-            col(WebSession.offer_agent_id) == agent_id,
-            col(WebSession.offer_type) == "chat",
-            col(WebSession.offered_at) >= since,
-        )
-    )
-    return int(session.exec(stmt).one())
 
 
 def active_rules(session: Session) -> list[EngagementRule]:
@@ -88,13 +100,3 @@ def list_rules(session: Session, limit: int, cursor: str | None) -> Paged[Engage
         limit,
         cursor,
     )
-
-
-def chat_offers_by_agent(session: Session, since: datetime) -> dict[uuid.UUID, int]:
-    """Chats offered since `since`, per agent."""
-    stmt = (
-        select(WebSession.offer_agent_id, func.count())
-        .where(col(WebSession.offer_type) == "chat", col(WebSession.offered_at) >= since)
-        .group_by(col(WebSession.offer_agent_id))
-    )
-    return {agent_id: int(n) for agent_id, n in session.exec(stmt).all() if agent_id is not None}

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from crm_common.db import utcnow
+from crm_common.db import new_id, utcnow
 from crm_common.errors import FieldError
 from crm_common.events.routing import (
     EngagementRuleChanged,
@@ -26,8 +26,10 @@ from crm_routing.agents import repository as agents
 from crm_routing.agents.models import Agent
 from crm_routing.calls import choice
 from crm_routing.calls import repository as calls
+from crm_routing.chats import repository as chats
 from crm_routing.config import RoutingSettings
 from crm_routing.db import SOURCE, Outbox
+from crm_routing.feed import service as feed
 from crm_routing.readmodel import repository as readmodel
 from crm_routing.web import engagement, repository
 from crm_routing.web.errors import InvalidRequest, RuleNotFound
@@ -69,43 +71,50 @@ def _other_visitor(index: int, session_id: str, visitor_id: str) -> FieldError:
     )
 
 
-def _session(
-    session: Session, session_id: str, first: tuple[int, PageBeacon], now: datetime
-) -> WebSession:
-    """The stored session, locked, created if new (a concurrent creator wins, then it is read)."""
-    index, beacon = first
-    web = repository.get_session(session, session_id, for_update=True)
-    if web is None:
-        web = WebSession(
-            session_id=session_id,
-            visitor_id=beacon.visitor_id,
-            first_page_at=beacon.occurred_at,
-            last_page_at=beacon.occurred_at,
-            created_at=now,
-            updated_at=now,
-        )
-        try:
-            with session.begin_nested():
-                session.add(web)
-        except IntegrityError:
-            web = repository.get_session(session, session_id, for_update=True)
-            assert web is not None
-    if web.visitor_id != beacon.visitor_id:
-        raise InvalidRequest([_other_visitor(index, session_id, web.visitor_id)])
-    return web
+def _sessions(
+    session: Session, groups: dict[str, list[tuple[int, PageBeacon]]], now: datetime
+) -> dict[str, WebSession]:
+    """The batch's sessions, locked, the new ones created (a concurrent creator's row wins and is
+    read); 422 when a stored session belongs to another visitor."""
+    ids = list(groups)
+    found = {web.session_id: web for web in repository.sessions_locked(session, ids)}
+    missing = [session_id for session_id in ids if session_id not in found]
+    if missing:
+        rows = []
+        for session_id in missing:
+            beacon = groups[session_id][0][1]
+            rows.append(
+                {
+                    "session_id": session_id,
+                    "visitor_id": beacon.visitor_id,
+                    "page_views": 0,
+                    "first_page_at": beacon.occurred_at,
+                    "last_page_at": beacon.occurred_at,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        repository.insert_absent(session, WebSession, rows)
+        found.update({web.session_id: web for web in repository.sessions_locked(session, missing)})
+    errors = [
+        _other_visitor(items[0][0], session_id, found[session_id].visitor_id)
+        for session_id, items in groups.items()
+        if found[session_id].visitor_id != items[0][1].visitor_id
+    ]
+    if errors:
+        raise InvalidRequest(errors)
+    return found
 
 
-def _visitor(session: Session, visitor_id: str, now: datetime) -> WebVisitor:
-    visitor = repository.get_visitor(session, visitor_id)
-    if visitor is None:
-        visitor = WebVisitor(visitor_id=visitor_id, first_seen_at=now, last_seen_at=now)
-        try:
-            with session.begin_nested():
-                session.add(visitor)
-        except IntegrityError:
-            visitor = repository.get_visitor(session, visitor_id)
-            assert visitor is not None
-    return visitor
+def _visitors(session: Session, visitor_ids: set[str], now: datetime) -> dict[str, WebVisitor]:
+    ids = sorted(visitor_ids)
+    found = {v.visitor_id: v for v in repository.visitors_locked(session, ids)}
+    missing = [visitor_id for visitor_id in ids if visitor_id not in found]
+    if missing:
+        rows = [{"visitor_id": v, "first_seen_at": now, "last_seen_at": now} for v in missing]
+        repository.insert_absent(session, WebVisitor, rows)
+        found.update({v.visitor_id: v for v in repository.visitors_locked(session, missing)})
+    return found
 
 
 def _known_contact(web: WebSession, visitor: WebVisitor, beacons: Sequence[PageBeacon]) -> None:
@@ -119,52 +128,54 @@ def _known_contact(web: WebSession, visitor: WebVisitor, beacons: Sequence[PageB
 
 def record_beacons(session: Session, batch: BeaconBatch, settings: RoutingSettings) -> BeaconAnswer:
     """Store the page views; each session that becomes engaged is offered to an agent. The answer
-    carries the offer of the last session engaged by this batch."""
+    carries the offer of the last session engaged by this batch. The batch's sessions, visitors
+    and page views are read and written a statement for all, not one per session."""
     groups = _group(batch)
     now = utcnow()
     rules = _rules(session, settings)
-    offer: Offer | None = None
+    webs = _sessions(session, groups, now)
+    visitors = _visitors(session, {web.visitor_id for web in webs.values()}, now)
+    views: list[dict[str, object]] = []
     for session_id, items in groups.items():
-        engaged, made = _record_session(session, session_id, items, rules, settings, now)
-        if engaged:
-            offer = made
+        web, beacons = webs[session_id], [beacon for _, beacon in items]
+        visitor = visitors[web.visitor_id]
+        _known_contact(web, visitor, beacons)
+        visitor.last_seen_at = now
+        views.extend(_page_view(session_id, beacon, now) for beacon in beacons)
+        web.page_views += len(beacons)
+        web.first_page_at = min(web.first_page_at, *(b.occurred_at for b in beacons))
+        web.last_page_at = max(web.last_page_at, *(b.occurred_at for b in beacons))
+        web.updated_at = now
+    repository.add_page_views(session, views)
+    session.flush()
+    candidates = [
+        session_id
+        for session_id, web in webs.items()
+        if web.engaged_at is None and engagement.may_hold(rules, web.page_views)
+    ]
+    offer: Offer | None = None
+    if candidates:
+        pages = repository.pages_of_sessions(session, candidates)
+        for session_id in candidates:
+            engaged, made = _engage(
+                session, webs[session_id], pages[session_id], rules, settings, now
+            )
+            if engaged:
+                offer = made
     return BeaconAnswer(offer=offer)
 
 
-def _record_session(
-    session: Session,
-    session_id: str,
-    items: Sequence[tuple[int, PageBeacon]],
-    rules: Sequence[engagement.Rule],
-    settings: RoutingSettings,
-    now: datetime,
-) -> tuple[bool, Offer | None]:
-    web = _session(session, session_id, items[0], now)
-    visitor = _visitor(session, web.visitor_id, now)
-    beacons = [beacon for _, beacon in items]
-    _known_contact(web, visitor, beacons)
-    visitor.last_seen_at = now
-    for beacon in beacons:
-        session.add(
-            PageView(
-                session_id=session_id,
-                url=beacon.url,
-                path=engagement.url_path(beacon.url),
-                category=beacon.category,
-                title=beacon.title,
-                occurred_at=beacon.occurred_at,
-                received_at=now,
-            )
-        )
-    web.page_views += len(beacons)
-    web.first_page_at = min(web.first_page_at, *(b.occurred_at for b in beacons))
-    web.last_page_at = max(web.last_page_at, *(b.occurred_at for b in beacons))
-    web.updated_at = now
-    session.add_all([web, visitor])
-    session.flush()
-    if web.engaged_at is not None:
-        return False, None
-    return _engage(session, web, rules, settings, now)
+def _page_view(session_id: str, beacon: PageBeacon, now: datetime) -> dict[str, object]:
+    return {
+        "id": new_id(),
+        "session_id": session_id,
+        "url": beacon.url,
+        "path": engagement.url_path(beacon.url),
+        "category": beacon.category,
+        "title": beacon.title,
+        "occurred_at": beacon.occurred_at,
+        "received_at": now,
+    }
 
 
 def _rules(session: Session, settings: RoutingSettings) -> list[engagement.Rule]:
@@ -183,11 +194,11 @@ def _rules(session: Session, settings: RoutingSettings) -> list[engagement.Rule]
 def _engage(
     session: Session,
     web: WebSession,
+    views: Sequence[PageView],
     rules: Sequence[engagement.Rule],
     settings: RoutingSettings,
     now: datetime,
 ) -> tuple[bool, Offer | None]:
-    views = repository.pages_of(session, web.session_id)
     pages = [engagement.Page(v.path, v.category, v.occurred_at) for v in views]
     rule = engagement.engaging_rule(rules, pages)
     if rule is None:
@@ -195,12 +206,15 @@ def _engage(
     category = engagement.dominant_category(pages)
     if not repository.mark_engaged(session, web.session_id, now, rule.name, category):
         return False, None  # engaged meanwhile by a concurrent request
-    session.refresh(web)
+    written = {"engaged_at": now, "engaged_by": rule.name, "category": category, "updated_at": now}
+    for name, value in written.items():  # what the conditional update wrote, without a re-read
+        set_committed_value(web, name, value)
     offer = _offer(session, web, category, settings, now)
     if offer is not None:
         web.offer_type, web.offer_agent_id, web.offered_at = offer.type, offer.agent_id, now
         session.add(web)
         session.flush()
+        feed.web_offer(session, web, offer.type, offer.agent_id, views, now)
     add_event(
         session,
         Outbox,
@@ -241,6 +255,13 @@ def _preferred(session: Session, contact_id: uuid.UUID | None) -> list[str]:
     if last is not None and str(last) not in preferred:
         preferred.append(str(last))
     return preferred
+
+
+def _agent_id(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None  # an owner_id that names no agent of routing
 
 
 def _is_free(agent: Agent, now: datetime) -> bool:
@@ -286,11 +307,16 @@ def _offer(
     if calls.waiting_count(session) > settings.web_max_waiting_calls:
         return None
     since = now - timedelta(seconds=settings.chat_offer_seconds)
-    offers = repository.chat_offers_by_agent(session, since)
-    eligible = [
-        a for a in agents.ready_for_chat(session) if offers.get(a.id, 0) < a.max_concurrent_chats
-    ]
     preferred = _preferred(session, web.contact_id)
+    # Ready agents under capacity (open chats and chat offers not accepted yet hold places of
+    # max_concurrent_chats): the ones the choice needs, read in SQL.
+    eligible = chats.chat_candidates(
+        session,
+        now,
+        since,
+        preferred=[i for i in (_agent_id(p) for p in preferred) if i is not None],
+        category=category,
+    )
     while eligible:
         chosen = _pick(preferred, category, eligible, now)
         if chosen is None:
@@ -300,7 +326,7 @@ def _offer(
         if (
             agent is not None
             and agent.presence == "ready"
-            and repository.open_chat_offers(session, agent.id, since) < agent.max_concurrent_chats
+            and chats.chat_load(session, agent.id, since) < agent.max_concurrent_chats
         ):
             kind = "chat" if _is_free(agent, now) else "callback"
             return Offer(

@@ -1,0 +1,142 @@
+"""Every query on chats and chat messages, and on the chat load of agents."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_
+from sqlmodel import Session, col, select
+
+from crm_common.db import UTCDateTime
+from crm_common.pagination import Paged, SortKey, keyset_page
+from crm_routing.agents.models import Agent
+from crm_routing.chats.models import Chat, ChatMessage
+from crm_routing.web.models import WebSession
+
+
+def get(session: Session, chat_id: uuid.UUID, *, for_update: bool = False) -> Chat | None:
+    stmt = select(Chat).where(col(Chat.id) == chat_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def of_session(session: Session, session_id: str) -> Chat | None:
+    return session.exec(select(Chat).where(col(Chat.session_id) == session_id)).first()
+
+
+def add_message(session: Session, chat_id: uuid.UUID, author: str, text: str) -> ChatMessage:
+    message = ChatMessage(chat_id=chat_id, author=author, text=text)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def messages_page(
+    session: Session, chat_id: uuid.UUID, limit: int, cursor: str | None
+) -> Paged[ChatMessage]:
+    stmt = select(ChatMessage).where(col(ChatMessage.chat_id) == chat_id)
+    return keyset_page(session, stmt, [SortKey(col(ChatMessage.id))], limit, cursor)
+
+
+def messages_after(
+    session: Session, chat_id: uuid.UUID, after: int, limit: int
+) -> list[ChatMessage]:
+    """The chat's messages with an id above `after`, oldest first."""
+    stmt = (
+        select(ChatMessage)
+        .where(col(ChatMessage.chat_id) == chat_id, col(ChatMessage.id) > after)
+        .order_by(col(ChatMessage.id).asc())
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+def _unaccepted_offers_since(since: datetime) -> tuple[ColumnElement[bool], ...]:
+    accepted = exists().where(col(Chat.session_id) == col(WebSession.session_id))
+    return (
+        col(WebSession.offer_type) == "chat",
+        col(WebSession.offered_at) >= since,
+        ~accepted,
+    )
+
+
+def chat_load(session: Session, agent_id: uuid.UUID, since: datetime) -> int:
+    """The agent's open chats plus its chat offers since `since` not (yet) accepted."""
+    opened = (
+        select(func.count())
+        .select_from(Chat)
+        .where(col(Chat.agent_id) == agent_id, col(Chat.status) == "open")
+    )
+    offered = (
+        select(func.count())
+        .select_from(WebSession)
+        .where(col(WebSession.offer_agent_id) == agent_id, *_unaccepted_offers_since(since))
+    )
+    return int(session.exec(opened).one()) + int(session.exec(offered).one())
+
+
+# How many candidates of each pool a web offer reads (the choice over these is the choice over all).
+CHAT_CANDIDATES_PER_POOL = 5
+
+
+def _load(since: datetime) -> ColumnElement[int]:
+    """The agent's chat load, per row of `agents`: open chats plus unaccepted offers since."""
+    opened = (
+        select(func.count())
+        .select_from(Chat)
+        .where(col(Chat.agent_id) == col(Agent.id), col(Chat.status) == "open")
+        .scalar_subquery()
+    )
+    offered = (
+        select(func.count())
+        .select_from(WebSession)
+        .where(col(WebSession.offer_agent_id) == col(Agent.id), *_unaccepted_offers_since(since))
+        .scalar_subquery()
+    )
+    return opened + offered
+
+
+def chat_candidates(
+    session: Session,
+    now: datetime,
+    since: datetime,
+    *,
+    preferred: Sequence[uuid.UUID],
+    category: str | None,
+    limit: int = CHAT_CANDIDATES_PER_POOL,
+) -> list[Agent]:
+    """Ready agents under their chat capacity that a web offer may choose from, not all of them:
+    the `preferred` ones, and in each pool (free to chat now; on a call or in wrap-up) the `limit`
+    best experts of `category` (highest level, then idle longest), or the `limit` idle longest when
+    there is no category."""
+    since_ready = func.coalesce(Agent.ready_since, Agent.created_at, type_=UTCDateTime())
+    base = select(Agent).where(
+        col(Agent.active).is_(True),
+        col(Agent.presence) == "ready",
+        col(Agent.max_concurrent_chats) >= 1,
+        _load(since) < col(Agent.max_concurrent_chats),
+    )
+    free = and_(
+        col(Agent.current_call_id).is_(None),
+        or_(col(Agent.wrap_up_until).is_(None), col(Agent.wrap_up_until) <= now),
+    )
+    queries = [base.where(col(Agent.id).in_(preferred))] if preferred else []
+    for pool in (free, not_(free)):
+        if category is None:
+            queries.append(
+                base.where(pool).order_by(since_ready.asc(), col(Agent.id).asc()).limit(limit)
+            )
+            continue
+        level = cast(Any, Agent.skills)[category].as_integer()
+        queries.append(
+            base.where(pool, level >= 1)
+            .order_by(level.desc(), since_ready.asc(), col(Agent.id).asc())
+            .limit(limit)
+        )
+    found: dict[uuid.UUID, Agent] = {}
+    for query in queries:
+        for agent in session.exec(query).all():
+            found.setdefault(agent.id, agent)
+    return list(found.values())
