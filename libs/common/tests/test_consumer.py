@@ -5,11 +5,12 @@ from collections.abc import Callable
 
 import pytest
 from kafka import KafkaProducer
+from kafka.consumer.fetcher import ConsumerRecord
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from crm_common.broker import LocalBroker
-from crm_common.consumer import EventConsumer, dlq_topic
+from crm_common.consumer import ConsumerStopping, EventConsumer, dlq_topic
 from crm_common.db import transaction, utcnow
 from crm_common.events.contacts import ConsentChanged
 from crm_common.events.envelope import CloudEvent
@@ -79,6 +80,40 @@ def test_a_failing_effect_leaves_no_trace_and_no_processed_mark(
     assert _things(engine) == []
     with transaction(engine, write=False) as session:
         assert session.exec(select(func.count()).select_from(Processed)).one() == 0
+
+
+def test_an_event_failing_while_the_consumer_stops_is_left_for_the_next_start(
+    engine: Engine, broker: LocalBroker
+) -> None:
+    consumer = EventConsumer(
+        engine,
+        Processed,
+        broker.bootstrap,
+        group_id="g-stopping",
+        topics=["t"],
+        handlers={ConsentChanged.event_type: _record_thing},
+        max_retries=0,
+    )
+    event = _event("poison")
+    record = ConsumerRecord(
+        topic="t",
+        partition=0,
+        leader_epoch=0,
+        offset=7,
+        timestamp=0,
+        timestamp_type=0,
+        key=b"k",
+        value=event.model_dump_json().encode(),
+        headers=[],
+        checksum=None,
+        serialized_key_size=1,
+        serialized_value_size=-1,
+        serialized_header_size=-1,
+    )
+    consumer._stop.set()  # as stop() does: the failure is the stop's, not the event's
+    with pytest.raises(ConsumerStopping):
+        consumer.process(record)
+    assert consumer.dead_lettered == 0
 
 
 def test_consumer_applies_events_dead_letters_failures_and_survives_redelivery(

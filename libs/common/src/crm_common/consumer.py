@@ -38,6 +38,10 @@ def processed_table(base: type[SQLModel]) -> type[ProcessedEventBase]:
     return ProcessedEvent
 
 
+class ConsumerStopping(Exception):
+    """A handler failed while the consumer was stopping: the event is left for the next start."""
+
+
 def dlq_topic(group_id: str) -> str:
     return f"crm.dlq.{group_id}"
 
@@ -134,6 +138,10 @@ class EventConsumer:
                 )
                 if attempt < self.max_retries:
                     time.sleep(self.retry_backoff * 2**attempt)
+        if self._stop.is_set():
+            # Failing while the consumer stops is no fault of the event: its offset stays
+            # uncommitted, and the next start applies it.
+            raise ConsumerStopping(f"stopped while applying {event.id}: {error}")
         self._dead_letter(record, f"{type(error).__name__}: {error}")
 
     def apply(self, event: CloudEvent, handler: Handler) -> bool:

@@ -5,10 +5,10 @@ backoff), so it runs outside any database transaction — on SQLite a write tran
 the process's write lock all that time. The processed-event row is written after the receiver
 took the event; a crash in between means one more delivery, which receivers dedupe by
 `X-Rapport-Event-Id`. An event the receiver refuses, or that runs out of attempts, goes straight to
-`crm.dlq.<group>` (the webhook did the retrying) and the partition moves on.
+`crm.dlq.<group>` (the webhook did the retrying) and the partition moves on; one cut short by a
+stop is left for the next start (crm_common.consumer.ConsumerStopping).
 """
 
-from kafka.consumer.fetcher import ConsumerRecord
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -18,7 +18,7 @@ from crm_common.events import routing
 from crm_common.events.envelope import CloudEvent
 from crm_gateway.config import GatewaySettings
 from crm_gateway.db import ProcessedEvent
-from crm_gateway.telephony.webhook import DeliveryInterrupted, TelephonyWebhook
+from crm_gateway.telephony.webhook import TelephonyWebhook
 
 
 class WebhookConsumer(EventConsumer):
@@ -59,13 +59,6 @@ class WebhookConsumer(EventConsumer):
                 )
         self.applied += 1
         return True
-
-    def _dead_letter(self, record: ConsumerRecord, error: str) -> None:
-        if self._stop.is_set():
-            # Stopping mid-delivery is no failure of the event: raising leaves its offset
-            # uncommitted, so the next start delivers it.
-            raise DeliveryInterrupted(error)
-        super()._dead_letter(record, error)
 
     def stop(self) -> None:
         super().stop()

@@ -508,32 +508,12 @@ def route(
     due_at = callback.next_attempt_at or now
     widened = choice.is_widened(due_at, now, settings.widen_after_seconds)
     caller = choice.Caller(tuple(callback.preferred_agent_ids), callback.category)
-    for _ in range(3):  # the candidates read may all be taken meanwhile: read again, a few times
-        ready = [
-            choice.Candidate(id=str(agent_id), skills=skills, ready_since=since)
-            for agent_id, skills, since in agents.available(
-                session,
-                now,
-                preferred=caller.preferred,
-                category=caller.category,
-                anyone=caller.category is None or widened,
-            )
-        ]
-        if not ready:
-            return None
-        while ready:
-            chosen = choice.choose_agent(caller, ready, widened=widened)
-            if chosen is None:
-                return None
-            agent = session.get(Agent, uuid.UUID(chosen.id))
-            if agent is not None:
-                claimed = start_attempt(session, callback, agent, now)
-                if claimed == "started":
-                    return agent
-                if claimed == "callback_taken":
-                    return None
-            ready.remove(chosen)  # taken meanwhile by another transaction
-    return None
+    outcomes = {"started": True, "callback_taken": None}
+
+    def take(agent: Agent) -> bool | None:
+        return outcomes.get(start_attempt(session, callback, agent, now), False)
+
+    return dispatch.claim_best(session, caller, now, widened=widened, take=take)
 
 
 @dataclass

@@ -4,6 +4,7 @@ sweep that gives waiting calls to agents as they become free (presence ready, wr
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -91,6 +92,21 @@ def assign(session: Session, call: Call, agent: Agent, now: datetime) -> bool:
 def route(session: Session, call: Call, now: datetime, *, widened: bool = False) -> Agent | None:
     """The agent `call` goes to now (claimed), or None when nobody suitable is free."""
     caller = choice.Caller(tuple(call.preferred_agent_ids), call.category)
+    return claim_best(
+        session, caller, now, widened=widened, take=lambda agent: assign(session, call, agent, now)
+    )
+
+
+def claim_best(
+    session: Session,
+    caller: choice.Caller,
+    now: datetime,
+    *,
+    widened: bool,
+    take: Callable[[Agent], bool | None],
+) -> Agent | None:
+    """The best free agent for `caller` that `take` claims: True, claimed; False, the agent was
+    taken meanwhile (the next best is tried); None, stop (what was to be given is gone)."""
     for _ in range(3):  # the candidates read may all be taken meanwhile: read again, a few times
         ready = [
             choice.Candidate(id=str(agent_id), skills=skills, ready_since=since)
@@ -109,8 +125,12 @@ def route(session: Session, call: Call, now: datetime, *, widened: bool = False)
             if chosen is None:
                 return None
             agent = session.get(Agent, uuid.UUID(chosen.id))
-            if agent is not None and assign(session, call, agent, now):
-                return agent
+            if agent is not None:
+                taken = take(agent)
+                if taken is None:
+                    return None
+                if taken:
+                    return agent
             ready.remove(chosen)  # taken meanwhile by another transaction
     return None
 
