@@ -362,6 +362,24 @@ def test_open_chats_and_pending_offers_count_against_capacity(
     assert (full, still_full) == (None, None)
 
 
+def test_an_agent_with_chats_up_to_capacity_is_busy_and_gets_no_call(
+    client: httpx.Client, api: Any, admin: dict[str, str], website: dict[str, str]
+) -> None:
+    agent = api.create_agent(ready=True, max_concurrent_chats=1, skills={"ski": 5})
+    engage(client, admin, "s-1")
+    chat = accept(client, website, "s-1")
+    assert api.get_agent(agent["id"])["status"] == "busy"
+    ringing = api.call("c-1", "ringing", **{"from": "+14155550199", "category": "ski"})
+    assert ringing["action"] == "queue"
+
+    closed = client.post(f"/v1/chats/{chat['id']}/close", headers=website)
+    assert closed.status_code == 200, closed.text
+    assert api.get_agent(agent["id"])["status"] == "ready"
+    api.call("c-1", "abandoned")
+    second = api.call("c-2", "ringing", **{"from": "+14155550198", "category": "ski"})
+    assert (second["action"], second["agent_id"]) == ("connect", agent["id"])
+
+
 def test_the_visitors_messages_reach_the_agents_feed(
     client: httpx.Client,
     api: Any,

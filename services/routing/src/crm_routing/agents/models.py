@@ -11,8 +11,8 @@ from crm_routing.db import RoutingBase
 
 
 class Agent(RoutingBase, table=True):
-    """`presence` is what the agent chose; while `current_call_id` is set or `wrap_up_until` lies
-    ahead the agent is busy whatever it says. `current_call_id` is unique: a call never has two
+    """`presence` is what the agent chose; while `current_call_id` is set, `wrap_up_until` lies
+    ahead or `open_chats` fills `max_concurrent_chats` the agent is busy whatever it says. `current_call_id` is unique: a call never has two
     agents, and the conditional update that sets it is what keeps an agent to one call."""
 
     __tablename__ = "agents"
@@ -31,6 +31,7 @@ class Agent(RoutingBase, table=True):
     ready_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     current_call_id: str | None = Field(default=None, max_length=200, unique=True)
     wrap_up_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    open_chats: int = Field(default=0, description="Chats open with the agent (kept by chats)")
     active: bool = Field(default=True)
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -38,6 +38,8 @@ def _available(now: Any) -> list[Any]:
         col(Agent.presence) == "ready",
         col(Agent.current_call_id).is_(None),
         or_(col(Agent.wrap_up_until).is_(None), col(Agent.wrap_up_until) <= now),
+        # Chats up to its capacity keep an agent busy (one taking no chats has none open).
+        or_(col(Agent.open_chats) == 0, col(Agent.open_chats) < col(Agent.max_concurrent_chats)),
     ]
 
 
@@ -164,3 +166,14 @@ def claim_unlocked(session: Session, agent_id: uuid.UUID, holder: str, now: date
         .execution_options(synchronize_session=False)  # the caller sets what it wrote
     )
     return cast(CursorResult[Any], session.execute(stmt)).rowcount == 1
+
+
+def count_open_chat(session: Session, agent_id: uuid.UUID, change: int) -> None:
+    """One more (1) or one fewer (-1) chat open with the agent."""
+    stmt = (
+        update(Agent)
+        .where(col(Agent.id) == agent_id, col(Agent.open_chats) + change >= 0)
+        .values(open_chats=col(Agent.open_chats) + change)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.execute(stmt)

@@ -28,10 +28,17 @@ from crm_routing.db import SOURCE, Outbox
 from crm_routing.validation import extension
 
 
+def at_chat_capacity(open_chats: int, max_concurrent_chats: int) -> bool:
+    return open_chats > 0 and open_chats >= max_concurrent_chats
+
+
 def status(agent: Agent, now: datetime) -> Presence:
-    """Busy while on a call or in wrap-up, else what the agent chose."""
-    if agent.current_call_id is not None or (
-        agent.wrap_up_until is not None and agent.wrap_up_until > now
+    """Busy while on a call, in wrap-up or with chats up to its capacity, else what the agent
+    chose."""
+    if (
+        agent.current_call_id is not None
+        or (agent.wrap_up_until is not None and agent.wrap_up_until > now)
+        or at_chat_capacity(agent.open_chats, agent.max_concurrent_chats)
     ):
         return "busy"
     return cast(Presence, agent.presence)

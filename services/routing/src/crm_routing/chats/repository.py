@@ -83,19 +83,13 @@ CHAT_CANDIDATES_PER_POOL = 5
 
 def _load(since: datetime) -> ColumnElement[int]:
     """The agent's chat load, per row of `agents`: open chats plus unaccepted offers since."""
-    opened = (
-        select(func.count())
-        .select_from(Chat)
-        .where(col(Chat.agent_id) == col(Agent.id), col(Chat.status) == "open")
-        .scalar_subquery()
-    )
     offered = (
         select(func.count())
         .select_from(WebSession)
         .where(col(WebSession.offer_agent_id) == col(Agent.id), *_unaccepted_offers_since(since))
         .scalar_subquery()
     )
-    return opened + offered
+    return col(Agent.open_chats) + offered
 
 
 def chat_candidates(

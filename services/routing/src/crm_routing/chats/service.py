@@ -102,6 +102,7 @@ def accept_offer(
         existing = repository.of_session(session, session_id)
         assert existing is not None
         return _already(existing, session_id)
+    agents.count_open_chat(session, agent.id, 1)
     add_event(
         session,
         Outbox,
@@ -210,6 +211,7 @@ def close_chat(
     chat.version += 1
     session.add(chat)
     session.flush()
+    agents.count_open_chat(session, chat.agent_id, -1)
     transcript, count, truncated = _transcript(session, chat.id)
     add_event(
         session,

@@ -32,6 +32,8 @@ class AgentRow:
     wrap_up_until: datetime | None
     updated_at: datetime
     call_assigned_at: datetime | None
+    open_chats: int
+    max_concurrent_chats: int
 
 
 def active_agents(session: Session) -> list[AgentRow]:
@@ -47,6 +49,8 @@ def active_agents(session: Session) -> list[AgentRow]:
             col(Agent.wrap_up_until),
             col(Agent.updated_at),
             col(Call.assigned_at),
+            col(Agent.open_chats),
+            col(Agent.max_concurrent_chats),
         )
         .outerjoin(Call, col(Call.call_id) == col(Agent.current_call_id))
         .where(col(Agent.active).is_(True))

@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from crm_common.db import transaction, utcnow
 from crm_common.sse import SseEvent, sse_stream
+from crm_routing.agents.service import at_chat_capacity
 from crm_routing.config import RoutingSettings
 from crm_routing.monitor import repository
 from crm_routing.monitor.repository import AgentRow
@@ -37,6 +38,8 @@ def effective_status(agent: AgentRow, now: datetime) -> AgentStatus:
         return "on_call"
     if agent.wrap_up_until is not None and agent.wrap_up_until > now:
         return "wrap_up"
+    if at_chat_capacity(agent.open_chats, agent.max_concurrent_chats):
+        return "busy"
     presence: AgentStatus = agent.presence  # type: ignore[assignment]  # ready|busy|away|offline
     return presence
 
