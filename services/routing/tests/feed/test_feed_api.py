@@ -12,10 +12,12 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from crm_common.db import transaction, utcnow
-from crm_common.events.routing import CallAssigned
-from crm_routing.feed import service as feed
-from crm_routing.readmodel.models import CustomerOpportunity, CustomerOrder, KnownContact
+from crm_routing.readmodel.models import (
+    CustomerOpportunity,
+    CustomerOrder,
+    KnownContact,
+    KnownPhone,
+)
 
 PROBLEM = "https://rapport.dev/problems/"
 T0 = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
@@ -205,21 +207,16 @@ def test_new_items_arrive_on_an_open_feed(
 def test_an_assigned_call_reaches_the_feed(
     client: httpx.Client, api: Any, admin: dict[str, str], engine: Engine
 ) -> None:
-    agent = api.create_agent(ready=True)
+    agent = api.create_agent(ready=True, skills={"ski": 5})
     contact_id = customer(engine, agent["id"])
-    now = utcnow()
-    with transaction(engine) as session:
-        feed.call_assigned(
-            session,
-            CallAssigned(
-                call_id="c-9", agent_id=uuid.UUID(agent["id"]), extension="+14155550123",
-                from_number="+14155550199", contact_id=contact_id, category="ski",
-                queued_seconds=3.0, assigned_at=now,
-            ),
-        )  # fmt: skip
+    with Session(engine) as session:
+        session.add(KnownPhone(number="+14155550199", contact_id=contact_id))
+        session.commit()
 
+    ringing = api.call("c-9", "ringing", **{"from": "+14155550199", "category": "ski"})
     [event] = read_events(client, f"/v1/agents/{agent['id']}/feed", admin, 1)
 
+    assert (ringing["action"], ringing["agent_id"]) == ("connect", agent["id"])
     assert event["event"] == "call.assigned"
     data = event["data"]
     assert (data["call_id"], data["from_number"], data["category"]) == (
@@ -227,8 +224,9 @@ def test_an_assigned_call_reaches_the_feed(
         "+14155550199",
         "ski",
     )
-    assert data["contact"]["name"] == "Grace Hopper"
-    assert datetime.fromisoformat(data["assigned_at"]) == now
+    assert (data["contact_id"], data["contact_name"]) == (str(contact_id), "Grace Hopper")
+    assert data["screen_pop_url"] == "/v1/calls/c-9/screen-pop" == ringing["screen_pop_url"]
+    assert data["queued_seconds"] == 0.0
 
 
 def test_feed_errors_and_roles(

@@ -19,6 +19,7 @@ from crm_routing.calls.errors import (
     EventOutOfOrder,
     InvalidCallEvent,
 )
+from crm_routing.calls.links import screen_pop_url
 from crm_routing.calls.models import Call
 from crm_routing.calls.schemas import (
     AmountRead,
@@ -37,10 +38,6 @@ from crm_routing.readmodel.models import CustomerOrder
 from crm_routing.validation import caller_number, e164
 
 FINISHED = ("ended", "abandoned")
-
-
-def screen_pop_url(call_id: str) -> str:
-    return f"/v1/calls/{call_id}/screen-pop"
 
 
 def to_read(session: Session, call: Call) -> CallRead:

@@ -56,5 +56,8 @@ class CallAssignedItem(BaseModel):
     call_id: str
     from_number: str | None
     category: str | None
-    contact: ContactSummary | None
+    contact_id: uuid.UUID | None
+    contact_name: str | None
+    screen_pop_url: str = Field(description="Who is calling and their history")
+    queued_seconds: float
     assigned_at: datetime

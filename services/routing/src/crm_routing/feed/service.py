@@ -16,6 +16,7 @@ from crm_common.events.routing import CallAssigned
 from crm_common.sse import Fetch, SseEvent
 from crm_routing.agents import repository as agents
 from crm_routing.agents.errors import AgentNotFound
+from crm_routing.calls.links import screen_pop_url
 from crm_routing.feed import repository
 from crm_routing.feed.models import AgentFeedItem
 from crm_routing.feed.schemas import (
@@ -25,6 +26,7 @@ from crm_routing.feed.schemas import (
     FeedPage,
     WebOfferItem,
 )
+from crm_routing.readmodel import repository as known
 from crm_routing.readmodel import service as readmodel
 from crm_routing.web.models import PageView, WebSession
 
@@ -33,13 +35,19 @@ BATCH = 100
 
 
 def notify(
-    session: Session, agent_id: uuid.UUID, kind: str, data: BaseModel | dict[str, Any]
+    session: Session,
+    agent_id: uuid.UUID,
+    kind: str,
+    data: BaseModel | dict[str, Any],
+    *,
+    locked: bool = False,
 ) -> AgentFeedItem | None:
     """Tell the agent `kind` with `data`, in the caller's transaction (None: no such agent).
 
-    The agent's row lock is taken first (callers that offer or assign hold it already): items of
-    one agent are then numbered in commit order, so a feed reading `id > last` skips none."""
-    if not repository.lock_agent(session, agent_id):
+    The agent's row lock is taken first unless the caller holds it (`locked`: it updated the
+    agent's row): items of one agent are then numbered in commit order, so a feed reading
+    `id > last` skips none."""
+    if not locked and not repository.lock_agent(session, agent_id):
         return None
     payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
     return repository.add(session, agent_id, kind, payload)
@@ -99,15 +107,22 @@ def web_offer(
 
 
 def call_assigned(session: Session, assigned: CallAssigned) -> None:
-    """The agent is given a call (call it with the `routing.call.assigned` payload it adds)."""
+    """The agent is given a call (call it with the `routing.call.assigned` payload it adds, after
+    claiming the agent's row). The screen pop has the caller's history; the item names them."""
+    contact = (
+        None if assigned.contact_id is None else known.get_contact(session, assigned.contact_id)
+    )
     item = CallAssignedItem(
         call_id=assigned.call_id,
         from_number=assigned.from_number,
         category=assigned.category,
-        contact=contact_summary(session, assigned.contact_id),
+        contact_id=assigned.contact_id,
+        contact_name=None if contact is None else contact.name,
+        screen_pop_url=screen_pop_url(assigned.call_id),
+        queued_seconds=assigned.queued_seconds,
         assigned_at=assigned.assigned_at,
     )
-    notify(session, assigned.agent_id, "call.assigned", item)
+    notify(session, assigned.agent_id, "call.assigned", item, locked=True)
 
 
 def require_agent(session: Session, agent_id: uuid.UUID) -> None:
