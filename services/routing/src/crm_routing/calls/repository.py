@@ -111,6 +111,8 @@ def unclaim(session: Session, call_id: str, now: datetime) -> None:
     session.execute(stmt)
 
 
+_WAITING_COUNT = select(func.count()).select_from(Call).where(col(Call.status) == "queued")
+
+
 def waiting_count(session: Session) -> int:
-    stmt = select(func.count()).select_from(Call).where(col(Call.status) == "queued")
-    return int(session.exec(stmt).one())
+    return int(session.exec(_WAITING_COUNT).one())

@@ -3,9 +3,10 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, or_
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, not_, or_
 from sqlmodel import Session, col, select
 
 from crm_common.db import UTCDateTime
@@ -53,7 +54,7 @@ def messages_after(
     return list(session.exec(stmt).all())
 
 
-def _unaccepted_offers_since(since: datetime) -> tuple[ColumnElement[bool], ...]:
+def _unaccepted_offers_since(since: Any) -> tuple[ColumnElement[bool], ...]:
     accepted = exists().where(col(Chat.session_id) == col(WebSession.session_id))
     return (
         col(WebSession.offer_type) == "chat",
@@ -62,34 +63,73 @@ def _unaccepted_offers_since(since: datetime) -> tuple[ColumnElement[bool], ...]
     )
 
 
+# The statements of a web offer are built once, with bind parameters (as a ringing call's are).
+_OPEN_CHATS_OF = (
+    select(func.count())
+    .select_from(Chat)
+    .where(col(Chat.agent_id) == bindparam("agent_id"), col(Chat.status) == "open")
+)
+_OFFERS_OF = (
+    select(func.count())
+    .select_from(WebSession)
+    .where(
+        col(WebSession.offer_agent_id) == bindparam("agent_id"),
+        *_unaccepted_offers_since(bindparam("since")),
+    )
+)
+
+
+_LOAD_OF = select(_OPEN_CHATS_OF.scalar_subquery() + _OFFERS_OF.scalar_subquery())
+
+
 def chat_load(session: Session, agent_id: uuid.UUID, since: datetime) -> int:
     """The agent's open chats plus its chat offers since `since` not (yet) accepted."""
-    opened = (
-        select(func.count())
-        .select_from(Chat)
-        .where(col(Chat.agent_id) == agent_id, col(Chat.status) == "open")
-    )
-    offered = (
-        select(func.count())
-        .select_from(WebSession)
-        .where(col(WebSession.offer_agent_id) == agent_id, *_unaccepted_offers_since(since))
-    )
-    return int(session.exec(opened).one()) + int(session.exec(offered).one())
+    params = {"agent_id": agent_id, "since": since}
+    return int(session.exec(_LOAD_OF, params=params).one())
 
 
 # How many candidates of each pool a web offer reads (the choice over these is the choice over all).
 CHAT_CANDIDATES_PER_POOL = 5
 
-
-def _load(since: datetime) -> ColumnElement[int]:
-    """The agent's chat load, per row of `agents`: open chats plus unaccepted offers since."""
-    offered = (
-        select(func.count())
-        .select_from(WebSession)
-        .where(col(WebSession.offer_agent_id) == col(Agent.id), *_unaccepted_offers_since(since))
-        .scalar_subquery()
+# Per row of `agents`, its chat load: open chats plus chat offers since `since` not accepted.
+_LOAD = col(Agent.open_chats) + (
+    select(func.count())
+    .select_from(WebSession)
+    .where(
+        col(WebSession.offer_agent_id) == col(Agent.id),
+        *_unaccepted_offers_since(bindparam("since")),
     )
-    return col(Agent.open_chats) + offered
+    .scalar_subquery()
+)
+_SINCE_READY = func.coalesce(Agent.ready_since, Agent.created_at, type_=UTCDateTime())
+_UNDER_CAPACITY = select(Agent).where(
+    col(Agent.active).is_(True),
+    col(Agent.presence) == "ready",
+    col(Agent.max_concurrent_chats) >= 1,
+    col(Agent.max_concurrent_chats) > _LOAD,
+)
+_FREE = and_(
+    col(Agent.current_call_id).is_(None),
+    or_(col(Agent.wrap_up_until).is_(None), col(Agent.wrap_up_until) <= bindparam("now")),
+)
+_PREFERRED = _UNDER_CAPACITY.where(col(Agent.id).in_(bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=512)
+def _pools(category: str | None) -> tuple[Any, Any]:
+    """(free to chat now, on a call or in wrap-up): the best experts of `category`, or the idle
+    longest without one; one pair of statements per category."""
+    if category is None:
+        order: tuple[Any, ...] = (_SINCE_READY.asc(), col(Agent.id).asc())
+        chosen = _UNDER_CAPACITY
+    else:
+        level = cast(Any, Agent.skills)[category].as_integer()
+        order = (level.desc(), _SINCE_READY.asc(), col(Agent.id).asc())
+        chosen = _UNDER_CAPACITY.where(level >= 1)
+    return tuple(  # type: ignore[return-value]
+        chosen.where(pool).order_by(*order).limit(bindparam("limit"))
+        for pool in (_FREE, not_(_FREE))
+    )
 
 
 def chat_candidates(
@@ -105,32 +145,11 @@ def chat_candidates(
     the `preferred` ones, and in each pool (free to chat now; on a call or in wrap-up) the `limit`
     best experts of `category` (highest level, then idle longest), or the `limit` idle longest when
     there is no category."""
-    since_ready = func.coalesce(Agent.ready_since, Agent.created_at, type_=UTCDateTime())
-    base = select(Agent).where(
-        col(Agent.active).is_(True),
-        col(Agent.presence) == "ready",
-        col(Agent.max_concurrent_chats) >= 1,
-        _load(since) < col(Agent.max_concurrent_chats),
-    )
-    free = and_(
-        col(Agent.current_call_id).is_(None),
-        or_(col(Agent.wrap_up_until).is_(None), col(Agent.wrap_up_until) <= now),
-    )
-    queries = [base.where(col(Agent.id).in_(preferred))] if preferred else []
-    for pool in (free, not_(free)):
-        if category is None:
-            queries.append(
-                base.where(pool).order_by(since_ready.asc(), col(Agent.id).asc()).limit(limit)
-            )
-            continue
-        level = cast(Any, Agent.skills)[category].as_integer()
-        queries.append(
-            base.where(pool, level >= 1)
-            .order_by(level.desc(), since_ready.asc(), col(Agent.id).asc())
-            .limit(limit)
-        )
+    params: dict[str, Any] = {"now": now, "since": since, "limit": limit}
+    queries = [(_PREFERRED, {**params, "ids": list(preferred)})] if preferred else []
+    queries.extend((pool, params) for pool in _pools(category))
     found: dict[uuid.UUID, Agent] = {}
-    for query in queries:
-        for agent in session.exec(query).all():
+    for query, bound in queries:
+        for agent in session.exec(query, params=bound).all():
             found.setdefault(agent.id, agent)
     return list(found.values())

@@ -88,7 +88,8 @@ def web_offer(
     views: Sequence[PageView],
     now: datetime,
 ) -> None:
-    """The agent is offered the engaged session: its pages and, when known, the contact."""
+    """The agent is offered the engaged session: its pages and, when known, the contact (call it
+    after the offer took the agent's row lock)."""
     item = WebOfferItem(
         offer_type="chat" if offer_type == "chat" else "callback",
         session_id=web.session_id,
@@ -103,7 +104,7 @@ def web_offer(
         contact=contact_summary(session, web.contact_id),
         offered_at=now,
     )
-    notify(session, agent_id, "web.offer", item)
+    notify(session, agent_id, "web.offer", item, locked=True)  # the offer locked the agent
 
 
 def call_assigned(session: Session, assigned: CallAssigned) -> None:

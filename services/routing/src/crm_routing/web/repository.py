@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, insert, update
@@ -61,14 +60,13 @@ def pages_of_sessions(session: Session, session_ids: Sequence[str]) -> dict[str,
     return pages
 
 
-def mark_engaged(
-    session: Session, session_id: str, now: datetime, rule: str, category: str | None
-) -> bool:
-    """Engage the session unless it is engaged already: the conditional update makes it once."""
+def mark_engaged(session: Session, session_id: str, values: dict[str, Any]) -> bool:
+    """Engage the session (with its offer) unless it is engaged already: the conditional update
+    makes it once."""
     stmt = (
         update(WebSession)
         .where(col(WebSession.session_id) == session_id, col(WebSession.engaged_at).is_(None))
-        .values(engaged_at=now, engaged_by=rule, category=category, updated_at=now)
+        .values(**values)
         .execution_options(synchronize_session=False)  # the caller sets what it wrote
     )
     return cast(CursorResult[Any], session.execute(stmt)).rowcount == 1

@@ -4,7 +4,7 @@ and the engagement rules' configuration."""
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
@@ -156,10 +156,10 @@ def record_beacons(session: Session, batch: BeaconBatch, settings: RoutingSettin
     offer: Offer | None = None
     if candidates:
         pages = repository.pages_of_sessions(session, candidates)
+        waiting = calls.waiting_count(session)
         for session_id in candidates:
-            engaged, made = _engage(
-                session, webs[session_id], pages[session_id], rules, settings, now
-            )
+            web = webs[session_id]
+            engaged, made = _engage(session, web, pages[session_id], rules, settings, now, waiting)
             if engaged:
                 offer = made
     return BeaconAnswer(offer=offer)
@@ -198,22 +198,34 @@ def _engage(
     rules: Sequence[engagement.Rule],
     settings: RoutingSettings,
     now: datetime,
+    waiting: int,
 ) -> tuple[bool, Offer | None]:
+    """Engage the session if a rule holds, with the offer made to it (none while more than
+    `web_max_waiting_calls` calls wait): one conditional update writes both."""
     pages = [engagement.Page(v.path, v.category, v.occurred_at) for v in views]
     rule = engagement.engaging_rule(rules, pages)
     if rule is None:
         return False, None
     category = engagement.dominant_category(pages)
-    if not repository.mark_engaged(session, web.session_id, now, rule.name, category):
+    offer = (
+        None
+        if waiting > settings.web_max_waiting_calls
+        else _offer(session, web, category, settings, now)
+    )
+    written: dict[str, Any] = {
+        "engaged_at": now,
+        "engaged_by": rule.name,
+        "category": category,
+        "offer_type": None if offer is None else offer.type,
+        "offer_agent_id": None if offer is None else offer.agent_id,
+        "offered_at": None if offer is None else now,
+        "updated_at": now,
+    }
+    if not repository.mark_engaged(session, web.session_id, written):
         return False, None  # engaged meanwhile by a concurrent request
-    written = {"engaged_at": now, "engaged_by": rule.name, "category": category, "updated_at": now}
     for name, value in written.items():  # what the conditional update wrote, without a re-read
         set_committed_value(web, name, value)
-    offer = _offer(session, web, category, settings, now)
     if offer is not None:
-        web.offer_type, web.offer_agent_id, web.offered_at = offer.type, offer.agent_id, now
-        session.add(web)
-        session.flush()
         feed.web_offer(session, web, offer.type, offer.agent_id, views, now)
     add_event(
         session,
@@ -304,8 +316,6 @@ def _offer(
     settings: RoutingSettings,
     now: datetime,
 ) -> Offer | None:
-    if calls.waiting_count(session) > settings.web_max_waiting_calls:
-        return None
     since = now - timedelta(seconds=settings.chat_offer_seconds)
     preferred = _preferred(session, web.contact_id)
     # Ready agents under capacity (open chats and chat offers not accepted yet hold places of
