@@ -109,7 +109,7 @@ def compare_throughput(
     count: int,
     concurrency: int,
     rounds: int,
-    target: float,
+    target: float | None,
     items: tuple[int, str] | None = None,
 ) -> float:
     """Requests per second of `service` against `bare` (url, request), in alternating rounds so that
@@ -145,8 +145,9 @@ def compare_throughput(
         f"{s.per_second / r.per_second:.2f}" for r, s in zip(refs, svcs, strict=True)
     )
     ratio = svc.per_second / ref.per_second
-    verdict = "OK" if ratio >= target else "BELOW TARGET"
-    print(
-        f"{'ratio service/bare':<{width}} : {ratio:.2f}  (rounds: {per_round})  (target >= {target})  {verdict}"
-    )
+    if target is None:  # a figure to watch, without a target of its own
+        verdict = "(no target)"
+    else:
+        verdict = f"(target >= {target})  {'OK' if ratio >= target else 'BELOW TARGET'}"
+    print(f"{'ratio service/bare':<{width}} : {ratio:.2f}  (rounds: {per_round})  {verdict}")
     return ratio

@@ -181,7 +181,9 @@ def beacons(gateway: Server, bare: Server, key: str, args: Any) -> None:
     """Batches of page views through the gateway with a publishable key, against a bare app that
     stores the same batch in one insert. A batch carries two pages of each of 25 sessions, and a
     session runs over three batches: six pages, so every session becomes engaged (at its fifth page)
-    and is offered to an agent, as visits on a shop are."""
+    and is offered to an agent (a harsher mix than a shop's, where most visits never engage). The
+    service stores sessions, visitors and page views, checks the engagement rules and makes and
+    records the offers; the bare app inserts the page views."""
     run = uuid.uuid4().hex[:8]
     auth = {"Authorization": f"Bearer {key}"}
     started = utcnow()
@@ -223,14 +225,9 @@ def beacons(gateway: Server, bare: Server, key: str, args: Any) -> None:
         count=args.beacon_batches,
         concurrency=4,
         rounds=3,
-        target=BEACONS_TARGET,
+        target=None,  # the issue asks for the figure, not a ratio
         items=(BEACONS_PER_BATCH, "beacons"),
     )
-
-
-# The service stores sessions and visitors, checks the engagement rules and makes offers besides the
-# page views the bare app inserts.
-BEACONS_TARGET = 0.3
 
 
 def run(broker: LocalBroker, work: Path, secret: str, args: Any) -> None:
