@@ -13,6 +13,9 @@ With `--ship` it also reports `in_production` and then `shipped` with a carrier'
 Kafka delivers at least once, so this consumer
 - commits its consumer group's offset only after an order was handled (manual commit, per record);
 - skips an order id it has already handled (while it runs);
+- outlives a broker outage: a poll or commit that fails on the broker, or a group join that gets
+  no partitions for 15 s, makes a new consumer, which resumes from the group's committed offsets
+  once the broker is back;
 - derives each report (its `erp_event_id` and time) from the order and the status, so a report
   repeated after a crash or restart is answered by Rapport like the first one, never applied twice.
 
@@ -46,6 +49,8 @@ from typing import Any
 
 import httpx
 from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 log = logging.getLogger("example-erp")
@@ -205,37 +210,75 @@ def run(options: Options, stopping: threading.Event | None = None) -> int:
     consumer = make_consumer(options)
     headers = {"Authorization": f"Bearer {options.key}"}
     done = 0
-    quiet_since = time.monotonic()
+    quiet_since = joining_since = time.monotonic()
     try:
         with httpx.Client(base_url=options.gateway, headers=headers, timeout=15) as http:
             erp = Erp(options, http)
             while not stopping.is_set() and (
                 options.max_orders is None or done < options.max_orders
             ):
-                batches = consumer.poll(timeout_ms=500)
-                if not consumer.assignment():
-                    quiet_since = time.monotonic()  # still joining the group: not quiet yet
-                if not batches:
-                    if options.once and time.monotonic() - quiet_since >= options.idle_seconds:
-                        break
-                    continue
-                quiet_since = time.monotonic()
-                for partition, records in batches.items():
-                    for record in records:
-                        if options.max_orders is not None and done >= options.max_orders:
+                try:
+                    batches = consumer.poll(timeout_ms=500)
+                    if not consumer.assignment():
+                        quiet_since = time.monotonic()  # still joining the group: not quiet yet
+                        if quiet_since - joining_since > REJOIN:
+                            raise KafkaError(f"no partitions after {REJOIN:.0f}s; joining again")
+                    else:
+                        joining_since = time.monotonic()
+                    if not batches:
+                        if options.once and time.monotonic() - quiet_since >= options.idle_seconds:
                             break
-                        if is_placed_order(record.value, record.headers) and erp.handle(
-                            json.loads(record.value)
-                        ):
-                            done += 1
-                        commit(consumer, partition, record.offset + 1)
+                        continue
+                    quiet_since = time.monotonic()
+                    done = handle(consumer, erp, batches, options, done)
+                except KafkaError as exc:
+                    # The broker is away: a new consumer resumes from the committed offsets once
+                    # it is back (orders handled meanwhile are skipped by their id).
+                    log.warning("broker unavailable (%s); reconnecting in %.1fs", exc, RECONNECT)
+                    close_quietly(consumer)
+                    stopping.wait(RECONNECT)
+                    consumer = make_consumer(options)
+                    joining_since = time.monotonic()
     except Stop as exc:
         log.error("stopped: %s", exc)
         return 1
     finally:
-        consumer.close()
+        close_quietly(consumer)
     log.info("handled %d orders", done)
     return 0
+
+
+def handle(
+    consumer: KafkaConsumer,
+    erp: Erp,
+    batches: dict[TopicPartition, list[ConsumerRecord]],
+    options: Options,
+    done: int,
+) -> int:
+    """Book the placed orders of a poll, committing after each record; the orders handled so far."""
+    for partition, records in batches.items():
+        for record in records:
+            if options.max_orders is not None and done >= options.max_orders:
+                return done
+            if is_placed_order(record.value, record.headers) and erp.handle(
+                json.loads(record.value)
+            ):
+                done += 1
+            commit(consumer, partition, record.offset + 1)
+    return done
+
+
+RECONNECT = 1.0
+# A consumer still without partitions after this long (a group join cut off by a broker restart can
+# stall) is replaced by a new one.
+REJOIN = 15.0
+
+
+def close_quietly(consumer: KafkaConsumer) -> None:
+    try:
+        consumer.close()
+    except KafkaError:  # a consumer cut off from the broker is dropped either way
+        log.debug("consumer close failed", exc_info=True)
 
 
 def is_placed_order(value: bytes, headers: Sequence[tuple[str, bytes]]) -> bool:
