@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry
 from sqlalchemy.pool import NullPool, StaticPool
@@ -42,6 +43,12 @@ def new_registry() -> registry:
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table of a table model, for Core inserts on hot paths."""
     return model.__table__  # type: ignore[attr-defined, no-any-return]
+
+
+def conflict_insert(dialect: str) -> Callable[[Table], Any]:
+    """`insert` of the dialect named `dialect` (PostgreSQL or SQLite), the one with
+    `on_conflict_do_nothing` / `on_conflict_do_update`: upserts are written once for both."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def new_id() -> uuid.UUID:

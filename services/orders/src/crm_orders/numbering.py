@@ -9,10 +9,9 @@ import functools
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session
 
-from crm_common.db import table_of
+from crm_common.db import conflict_insert, table_of
 from crm_orders.db import OrdersBase
 
 
@@ -33,7 +32,7 @@ def next_value(session: Session, name: str) -> int:
 def _upsert(dialect: str) -> Any:
     """The upsert for `dialect`, built once (the counter's name is a parameter)."""
     counters = table_of(Counter)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = conflict_insert(dialect)
     return (
         insert(counters)
         .values(name=bindparam("counter"), value=1)

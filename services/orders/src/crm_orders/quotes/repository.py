@@ -3,11 +3,9 @@
 import uuid
 from datetime import date
 
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from crm_common.db import table_of
+from crm_common.db import conflict_insert, table_of
 from crm_common.pagination import Paged, SortKey, keyset_page
 from crm_orders.quotes.models import Quote, SalesCounter
 
@@ -28,7 +26,7 @@ def next_number(session: Session) -> int:
     keeps its row locked until commit, so concurrent quotes queue for their numbers."""
     counters = table_of(SalesCounter)
     conn = session.connection()
-    upsert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    upsert = conflict_insert(conn.dialect.name)
     stmt = upsert(counters).values(name=QUOTE_COUNTER, value=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=[counters.c.name], set_={"value": counters.c.value + 1}

@@ -80,7 +80,7 @@ def available(
     `preferred` ones, the `limit` best experts of `category` (highest level, then idle longest) and,
     with `anyone`, the `limit` idle longest. The choice over these is the choice over all."""
     queries: list[tuple[Any, dict[str, Any]]] = []
-    ids = [i for i in (_uuid(p) for p in preferred) if i is not None]
+    ids = [i for i in (agent_id_of(p) for p in preferred) if i is not None]
     if ids:
         queries.append((_PREFERRED, {"now": now, "ids": ids}))
     if category is not None:
@@ -94,7 +94,8 @@ def available(
     return list(found.values())
 
 
-def _uuid(value: str) -> uuid.UUID | None:
+def agent_id_of(value: str) -> uuid.UUID | None:
+    """The agent id `value` spells (an owner_id may name no agent of routing), else None."""
     try:
         return uuid.UUID(value)
     except ValueError:

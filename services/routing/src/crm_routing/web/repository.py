@@ -5,10 +5,9 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, insert, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
-from crm_common.db import table_of
+from crm_common.db import conflict_insert, table_of
 from crm_common.pagination import Paged, SortKey, keyset_page
 from crm_routing.web.models import EngagementRule, PageView, WebSession, WebVisitor
 
@@ -25,8 +24,7 @@ def sessions_locked(session: Session, session_ids: Sequence[str]) -> list[WebSes
 
 def insert_absent(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
     """Insert the rows whose key is not taken yet (a concurrent writer's row stays as it is)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = conflict_insert(session.get_bind().dialect.name)
     session.execute(insert(table_of(model)).on_conflict_do_nothing(), list(rows))
 
 

@@ -269,13 +269,6 @@ def _preferred(session: Session, contact_id: uuid.UUID | None) -> list[str]:
     return preferred
 
 
-def _agent_id(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None  # an owner_id that names no agent of routing
-
-
 def _is_free(agent: Agent, now: datetime) -> bool:
     """Neither on a call nor in wrap-up: it can chat now."""
     return agent.current_call_id is None and (
@@ -324,7 +317,7 @@ def _offer(
         session,
         now,
         since,
-        preferred=[i for i in (_agent_id(p) for p in preferred) if i is not None],
+        preferred=[i for i in (agents.agent_id_of(p) for p in preferred) if i is not None],
         category=category,
     )
     while eligible:
