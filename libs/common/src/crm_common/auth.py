@@ -32,6 +32,10 @@ ROLES: tuple[str, ...] = (
     "publishable",
 )
 STAFF_ROLES = frozenset({"admin", "manager", "agent"})
+# The role of a customer token (never of an API key): the customer's own data under `/v1/me`.
+CUSTOMER_ROLE = "customer"
+# The role of an anonymous caller of a public route (`GET /v1/privacy/purposes`).
+PUBLIC_ROLE = "public"
 
 
 class Principal(BaseModel):
@@ -43,6 +47,9 @@ class Principal(BaseModel):
     agent_id: str | None = Field(
         default=None, description="The agent an `agent` key belongs to, when it is linked to one"
     )
+    team: str | None = Field(
+        default=None, description="The team a `manager` (or `agent`) key belongs to, when set"
+    )
 
     @property
     def is_staff(self) -> bool:
@@ -50,7 +57,7 @@ class Principal(BaseModel):
 
     @property
     def is_customer(self) -> bool:
-        return self.contact_id is not None
+        return self.contact_id is not None and CUSTOMER_ROLE in self.roles
 
     def has_any(self, roles: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
         return bool(self.roles & frozenset(roles))
@@ -70,6 +77,8 @@ def sign_identity(principal: Principal, secret: str, ttl_seconds: int = 60) -> s
         claims["cid"] = principal.contact_id
     if principal.agent_id is not None:
         claims["agt"] = principal.agent_id
+    if principal.team is not None:
+        claims["team"] = principal.team
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -108,11 +117,17 @@ def _verify(token: str, secret: str) -> tuple[Principal, float]:
     roles = claims.get("roles", [])
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise Unauthorized("The internal identity carries malformed roles.")
-    cid, agent = claims.get("cid"), claims.get("agt")
+    cid, agent, team = claims.get("cid"), claims.get("agt"), claims.get("team")
     if agent is not None and not isinstance(agent, str):
         raise Unauthorized("The internal identity carries a malformed agent.")
+    if team is not None and not isinstance(team, str):
+        raise Unauthorized("The internal identity carries a malformed team.")
     principal = Principal(
-        id=str(claims["sub"]), roles=frozenset(roles), contact_id=cid or None, agent_id=agent
+        id=str(claims["sub"]),
+        roles=frozenset(roles),
+        contact_id=cid or None,
+        agent_id=agent,
+        team=team,
     )
     return principal, float(claims["exp"])
 
@@ -152,3 +167,13 @@ def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
         return principal
 
     return check
+
+
+async def _customer(principal: PrincipalDep) -> Principal:
+    if not principal.is_customer:
+        raise Forbidden("This operation needs a customer token (`POST /v1/auth/customer-tokens`).")
+    return principal
+
+
+CustomerDep = Annotated[Principal, Depends(_customer)]
+"""The customer of a customer token; 403 for every other caller. `contact_id` is always set."""

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from crm_common.auth import IDENTITY_HEADER, Principal, sign_identity
+from crm_common.auth import CUSTOMER_ROLE, IDENTITY_HEADER, Principal, sign_identity
 from crm_common.broker import free_port, wait_for_port
 from crm_common.migrations import upgrade
 
@@ -102,12 +102,24 @@ def identity_headers(
     principal_id: str = "test-key",
     contact_id: str | None = None,
     agent_id: str | None = None,
+    team: str | None = None,
 ) -> dict[str, str]:
     """The header the gateway would add for a caller with `roles`."""
     principal = Principal(
-        id=principal_id, roles=frozenset(roles), contact_id=contact_id, agent_id=agent_id
+        id=principal_id,
+        roles=frozenset(roles),
+        contact_id=contact_id,
+        agent_id=agent_id,
+        team=team,
     )
     return {IDENTITY_HEADER: sign_identity(principal, secret)}
+
+
+def customer_headers(secret: str, contact_id: str) -> dict[str, str]:
+    """The header the gateway would add for the customer token of `contact_id`."""
+    return identity_headers(
+        secret, CUSTOMER_ROLE, principal_id=f"customer:{contact_id}", contact_id=contact_id
+    )
 
 
 class LiveServer:

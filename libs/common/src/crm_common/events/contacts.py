@@ -106,3 +106,17 @@ class TaskCompleted(EventPayload):
     contact_id: uuid.UUID | None = None
     assignee_id: str | None = None
     completed_at: datetime
+
+
+class ContactErased(EventPayload):
+    """The contact's personal data was erased (a data subject's right to erasure).
+
+    Every service anonymises what it holds about `contact_id` and confirms with its own
+    `<service>.erasure.completed.v1`, naming `request_id`. The contact answers 410 from now on.
+    """
+
+    event_type = "contacts.contact.erased.v1"
+    topic = TOPIC
+    contact_id: uuid.UUID
+    request_id: uuid.UUID
+    requested_at: datetime

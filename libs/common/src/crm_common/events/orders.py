@@ -258,4 +258,18 @@ class OrderStatusChanged(EventPayload):
     occurred_at: datetime
     source: str = Field(description="Who reported it: erp, staff, customer, system")
     erp_order_number: str | None = None
+    total: Money | None = Field(default=None, description="The order's total (since 2026-12)")
+    currency: Currency | None = Field(default=None, description="The total's currency")
     tracking: Tracking | None = None
+
+
+class ErasureCompleted(EventPayload):
+    """The orders service anonymised what it holds about an erased contact: its orders are kept
+    for accounting, pseudonymised (no name, address or free text of the person remains)."""
+
+    event_type = "orders.erasure.completed.v1"
+    topic = TOPIC
+    request_id: uuid.UUID
+    contact_id: uuid.UUID
+    completed_at: datetime
+    records: int = Field(description="How many records were anonymised")

@@ -307,3 +307,15 @@ class ChatClosed(EventPayload):
     message_count: int = 0
     transcript: list[ChatLine] = Field(description="The messages in order, bounded")
     transcript_truncated: bool = False
+
+
+class ErasureCompleted(EventPayload):
+    """The routing service anonymised what it holds about an erased contact (its read models,
+    calls, callbacks, chats and web sessions)."""
+
+    event_type = "routing.erasure.completed.v1"
+    topic = TOPIC
+    request_id: uuid.UUID
+    contact_id: uuid.UUID
+    completed_at: datetime
+    records: int = Field(description="How many records were anonymised")

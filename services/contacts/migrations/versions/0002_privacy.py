@@ -1,0 +1,24 @@
+"""Self-service and data rights: addresses and preferences, erasure requests and their confirmations.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-01 15:20:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,24 @@
+"""Rate limits and teams of API keys; the append-only audit log.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01 15:20:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
