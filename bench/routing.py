@@ -267,14 +267,23 @@ def run(broker: LocalBroker, work: Path, secret: str, args: Any) -> None:
             with httpx.Client(base_url=gateway.url, timeout=30) as client:
                 created = client.post(
                     "/v1/api-keys",
-                    json={"name": "bench pbx", "roles": ["telephony"]},
+                    # A platform key gets a limit fit for its traffic (default: 6000 a minute).
+                    json={
+                        "name": "bench pbx",
+                        "roles": ["telephony"],
+                        "rate_limit_per_minute": 600_000,
+                    },
                     headers={"Authorization": f"Bearer {admin_key}"},
                 )
                 assert created.status_code == 201, created.text
                 key = str(created.json()["key"])
                 created = client.post(
                     "/v1/api-keys",
-                    json={"name": "bench shop pages", "roles": ["publishable"]},
+                    json={
+                        "name": "bench shop pages",
+                        "roles": ["publishable"],
+                        "rate_limit_per_minute": 600_000,
+                    },
                     headers={"Authorization": f"Bearer {admin_key}"},
                 )
                 assert created.status_code == 201, created.text

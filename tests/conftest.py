@@ -2,6 +2,7 @@
 processes."""
 
 import contextlib
+import functools
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,14 +29,26 @@ class System:
     gateway: ServiceProcess
     admin_key: str
 
+    def customer_token(self, contact_id: str) -> str:
+        """A customer token for `contact_id`, as the website obtains it."""
+        with self.client(self.website_key) as website:
+            response = website.post("/v1/auth/customer-tokens", json={"contact_id": contact_id})
+            assert response.status_code == 201, response.text
+            return str(response.json()["access_token"])
+
+    @functools.cached_property
+    def website_key(self) -> str:
+        return self.new_key("website")
+
     def client(self, key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         return httpx.Client(base_url=self.gateway.url, headers=headers, timeout=30)
 
-    def new_key(self, *roles: str) -> str:
+    def new_key(self, *roles: str, **extra: object) -> str:
         with self.client(self.admin_key) as admin:
             response = admin.post(
-                "/v1/api-keys", json={"name": f"e2e {'+'.join(roles)}", "roles": list(roles)}
+                "/v1/api-keys",
+                json={"name": f"e2e {'+'.join(roles)}", "roles": list(roles), **extra},
             )
             assert response.status_code == 201, response.text
             return str(response.json()["key"])
@@ -93,6 +106,8 @@ def system(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
                 "CRM_ORDERS_URL": orders.url,
                 "CRM_ROUTING_URL": routing.url,
                 "CRM_BOOTSTRAP_API_KEY": admin_key,
+                "CRM_GATEWAY_CUSTOMER_TOKEN_SECRET": secrets.token_urlsafe(48),
+                "CRM_GATEWAY_WEBHOOK_POLL_SECONDS": "0.2",
             },
             tmp / "gateway.log",
         )

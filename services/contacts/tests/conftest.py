@@ -76,10 +76,21 @@ def client(server: LiveServer, engine: Engine) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def as_role(service_settings: ContactsSettings) -> Callable[..., dict[str, str]]:
-    """The gateway's identity header for a caller with the given roles."""
+    """The gateway's identity header for a caller with the given roles (and agent id, team)."""
 
-    def headers(*roles: str, principal_id: str = "test-key") -> dict[str, str]:
-        return identity_headers(service_settings.internal_secret, *roles, principal_id=principal_id)
+    def headers(
+        *roles: str,
+        principal_id: str = "test-key",
+        agent_id: str | None = None,
+        team: str | None = None,
+    ) -> dict[str, str]:
+        return identity_headers(
+            service_settings.internal_secret,
+            *roles,
+            principal_id=principal_id,
+            agent_id=agent_id,
+            team=team,
+        )
 
     return headers
 

@@ -24,7 +24,14 @@ from crm_gateway.main import create_app
 from crm_gateway.migrate import SERVICE_DIR
 from crm_gateway.tables import metadata
 
-from .helpers import BOOTSTRAP_KEY, INTERNAL_SECRET, Running, bearer, create_key
+from .helpers import (
+    BOOTSTRAP_KEY,
+    CUSTOMER_TOKEN_SECRET,
+    INTERNAL_SECRET,
+    Running,
+    bearer,
+    create_key,
+)
 from .upstream import (
     ORDERS_PREFIXES,
     ROUTING_PREFIXES,
@@ -98,9 +105,12 @@ def gateway_settings(
         "routing_url": routing_url,
         "bootstrap_api_key": BOOTSTRAP_KEY,
         "internal_secret": INTERNAL_SECRET,
+        "customer_token_secret": CUSTOMER_TOKEN_SECRET,
         "log_level": "WARNING",
         "upstream_timeout_seconds": 10.0,
         "openapi_cache_seconds": 0.0,
+        # The webhook tests start their own workers; these gateways run without a broker.
+        "webhook_enabled": False,
     }
     values.update(overrides)
     return GatewaySettings(**values)

@@ -12,6 +12,7 @@ from crm_gateway.auth import KeyRing
 
 INTERNAL_SECRET = "gateway-tests-" + secrets.token_hex(24)
 BOOTSTRAP_KEY = "rk_test_bootstrap_" + secrets.token_urlsafe(24)
+CUSTOMER_TOKEN_SECRET = "gateway-tests-customers-" + secrets.token_hex(24)
 
 
 @dataclass

@@ -3,7 +3,13 @@
 import pytest
 from pydantic import ValidationError
 
-from crm_gateway.config import DEVELOPMENT_WEBHOOK_SECRET, GatewaySettings
+from crm_gateway.config import (
+    DEVELOPMENT_CUSTOMER_TOKEN_SECRET,
+    DEVELOPMENT_WEBHOOK_SECRET,
+    GatewaySettings,
+)
+
+CUSTOMER_SECRET = "c" * 40
 
 
 @pytest.fixture(autouse=True)
@@ -59,9 +65,17 @@ def test_production_refuses_a_short_bootstrap_key() -> None:
     secret = "s" * 48
 
     with pytest.raises(ValidationError, match="CRM_BOOTSTRAP_API_KEY must be at least 32"):
-        GatewaySettings(environment="production", internal_secret=secret, bootstrap_api_key="short")
+        GatewaySettings(
+            environment="production",
+            internal_secret=secret,
+            bootstrap_api_key="short",
+            customer_token_secret=CUSTOMER_SECRET,
+        )
     accepted = GatewaySettings(
-        environment="production", internal_secret=secret, bootstrap_api_key="k" * 32
+        environment="production",
+        internal_secret=secret,
+        bootstrap_api_key="k" * 32,
+        customer_token_secret=CUSTOMER_SECRET,
     )
     assert accepted.bootstrap_api_key == "k" * 32
 
@@ -83,7 +97,9 @@ def test_telephony_webhook_environment_variables(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("CRM_GATEWAY_TELEPHONY_WEBHOOK_EVENTS", '["routing.call.assigned.v1"]')
     monkeypatch.setenv("CRM_GATEWAY_TELEPHONY_WEBHOOK_MAX_ATTEMPTS", "7")
 
-    settings = GatewaySettings(environment="production", internal_secret="i" * 48)
+    settings = GatewaySettings(
+        environment="production", internal_secret="i" * 48, customer_token_secret=CUSTOMER_SECRET
+    )
 
     assert settings.telephony_webhook_url == "https://pbx.example.com/rapport"
     assert settings.telephony_webhook_secret == "s" * 40
@@ -93,12 +109,17 @@ def test_telephony_webhook_environment_variables(monkeypatch: pytest.MonkeyPatch
 
 def test_a_webhook_url_needs_a_secret_outside_development() -> None:
     with pytest.raises(ValidationError, match="TELEPHONY_WEBHOOK_SECRET must be set"):
-        GatewaySettings(environment="test", telephony_webhook_url="http://pbx:9000/hook")
+        GatewaySettings(
+            environment="test",
+            telephony_webhook_url="http://pbx:9000/hook",
+            customer_token_secret=CUSTOMER_SECRET,
+        )
     with pytest.raises(ValidationError, match="TELEPHONY_WEBHOOK_SECRET must be set"):
         GatewaySettings(
             environment="test",
             telephony_webhook_url="http://pbx:9000/hook",
             telephony_webhook_secret="  ",
+            customer_token_secret=CUSTOMER_SECRET,
         )
 
 
@@ -111,6 +132,7 @@ def test_development_signs_with_a_known_secret_that_production_refuses() -> None
             GatewaySettings(
                 environment="production",
                 internal_secret="i" * 48,
+                customer_token_secret=CUSTOMER_SECRET,
                 telephony_webhook_url="https://pbx.example.com/hook",
                 telephony_webhook_secret=secret,
             )
@@ -119,3 +141,18 @@ def test_development_signs_with_a_known_secret_that_production_refuses() -> None
 def test_a_webhook_url_is_http() -> None:
     with pytest.raises(ValidationError, match="must be an http:// or https:// URL"):
         GatewaySettings(telephony_webhook_url="ftp://pbx/hook", telephony_webhook_secret="x" * 40)
+
+
+def test_customer_tokens_need_a_strong_secret_outside_development() -> None:
+    assert GatewaySettings().customer_token_secret == DEVELOPMENT_CUSTOMER_TOKEN_SECRET
+    with pytest.raises(ValidationError, match="CUSTOMER_TOKEN_SECRET must be set"):
+        GatewaySettings(environment="test")
+    for secret in (DEVELOPMENT_CUSTOMER_TOKEN_SECRET, "short-secret"):
+        with pytest.raises(ValidationError, match="CUSTOMER_TOKEN_SECRET must be a random"):
+            GatewaySettings(
+                environment="production", internal_secret="i" * 48, customer_token_secret=secret
+            )
+    accepted = GatewaySettings(
+        environment="production", internal_secret="i" * 48, customer_token_secret=CUSTOMER_SECRET
+    )
+    assert accepted.customer_token_secret == CUSTOMER_SECRET

@@ -26,6 +26,8 @@ class Echo(BaseModel):
     principal_id: str
     roles: list[str]
     agent_id: str | None
+    team: str | None = None
+    contact_id: str | None = None
     request_id: str | None
     method: str
     path: str
@@ -46,6 +48,8 @@ async def echo(request: Request, principal: Principal) -> Echo:
         principal_id=principal.id,
         roles=sorted(principal.roles),
         agent_id=principal.agent_id,
+        team=principal.team,
+        contact_id=principal.contact_id,
         request_id=request.headers.get("x-request-id"),
         method=request.method,
         path=request.url.path,
@@ -58,6 +62,11 @@ async def echo(request: Request, principal: Principal) -> Echo:
 contacts = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 tasks = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 unexposed = APIRouter(prefix="/v1/internal-reports", tags=["internal"])
+me = APIRouter(prefix="/v1/me", tags=["me"])
+privacy = APIRouter(prefix="/v1/privacy", tags=["privacy"])
+# Customers the stand-in does not know, and one that was erased (for customer tokens' tests).
+UNKNOWN_CUSTOMER = "00000000-0000-7000-8000-000000000000"
+ERASED_CUSTOMER = "00000000-0000-7000-8000-0000000000ff"
 
 
 @contacts.get("", response_model=Echo)
@@ -120,6 +129,35 @@ async def list_tasks(request: Request, principal: StaffCaller) -> Echo:
     return await echo(request, principal)
 
 
+@me.get("", response_model=Echo, responses={404: {}, 410: {}})
+async def read_me(request: Request, principal: PrincipalDep) -> Response:
+    """Echo for a customer; 404 for UNKNOWN_CUSTOMER, 410 (erased) for ERASED_CUSTOMER."""
+    if principal.contact_id == UNKNOWN_CUSTOMER:
+        return JSONResponse({"title": "Contact not found", "status": 404}, status_code=404)
+    if principal.contact_id == ERASED_CUSTOMER:
+        body = {"title": "Contact erased", "status": 410, "erased_at": "2026-12-01T00:00:00Z"}
+        return JSONResponse(body, status_code=410)
+    return JSONResponse((await echo(request, principal)).model_dump())
+
+
+@me.api_route("/{rest:path}", methods=["GET", "PUT", "POST", "PATCH"], response_model=Echo)
+async def below_me(request: Request, principal: PrincipalDep) -> Echo:
+    """Echo."""
+    return await echo(request, principal)
+
+
+@privacy.get("/purposes", response_model=Echo)
+async def purposes(request: Request, principal: PrincipalDep) -> Echo:
+    """Echo (any verified identity, the anonymous one of a public route included)."""
+    return await echo(request, principal)
+
+
+@privacy.get("/contacts/{contact_id}/export", response_model=Echo)
+async def export(request: Request, principal: PrincipalDep) -> Echo:
+    """Echo (the contacts service's part of an export; not reachable through the gateway)."""
+    return await echo(request, principal)
+
+
 @unexposed.get("")
 async def reports(_principal: StaffCaller) -> dict[str, str]:
     """Not in the gateway's route table."""
@@ -137,6 +175,7 @@ ORDERS_PREFIXES = (
     "/v1/quotes",
     "/v1/orders",
     "/v1/integrations/erp",
+    "/v1/me/orders",
 )
 # The routing service's prefixes, echoed the same way.
 ROUTING_PREFIXES = (
@@ -191,6 +230,6 @@ def create_upstream_app(settings: ServiceSettings) -> FastAPI:
         settings,
         title="Echo upstream",
         description="Echoes what the gateway forwards.",
-        routers=[contacts, tasks, unexposed],
+        routers=[contacts, tasks, me, privacy, unexposed],
         check_broker=False,
     )

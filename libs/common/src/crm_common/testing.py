@@ -84,8 +84,16 @@ def truncate_all(engine: Engine, metadata: MetaData) -> None:
                     names = ", ".join(f'"{t.name}"' for t in tables)
                     conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
                 else:
+                    # An append-only table's triggers refuse deletes: set them aside meanwhile.
+                    triggers = conn.execute(
+                        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+                    ).all()
+                    for name, _sql in triggers:
+                        conn.execute(text(f'DROP TRIGGER "{name}"'))
                     for table in tables:
                         conn.execute(table.delete())
+                    for _name, sql in triggers:
+                        conn.execute(text(sql))
             return
         except OperationalError as exc:
             # TRUNCATE locks table after table; a live service's worker (a relay, a dispatcher)

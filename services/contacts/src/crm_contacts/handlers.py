@@ -4,6 +4,9 @@
 - `orders.order.placed.v1`: a lead or prospect becomes a customer, and the order appears in the
   contact's timeline.
 - `orders.order.status_changed.v1`, `orders.order.cancelled.v1`: a milestone in the timeline.
+- `orders.order.status_changed.v1` reaching `delivered`: the order's loyalty points (once per
+  order; a change without `total` and `currency` is logged and earns nothing). A cancellation
+  after delivery takes no points back.
 - `orders.opportunity.created.v1`, `orders.opportunity.stage_changed.v1`: each task a stage rule
   asked for joins the task list, under the id the orders service gave it.
 - `routing.call.ended.v1`: the answered call of a known caller becomes a `call` interaction (inbound,
@@ -12,6 +15,10 @@
   interaction (no duration; the agent it was offered to, if any, in the metadata).
 - `routing.chat.closed.v1`: a known visitor's web chat becomes a `chat` interaction (when it
   opened, how long it lasted, the agent, and the transcript as its body).
+- `routing.agent.created.v1`, `routing.agent.updated.v1`, `routing.agent.deactivated.v1`: the
+  agent's team in the agents read model (row-level access: managers see their team's contacts).
+
+Handlers act for the service itself: they reach every contact (`access.EVERYTHING`).
 
 `EventConsumer` applies each event once (its effects and the processed-event row commit together).
 Beyond that, timeline milestones have one id per (order, status) and tasks keep their requested
@@ -20,7 +27,11 @@ again by another event) still appears once. A call's timeline entry has one id p
 call is in the timeline once, however often its end is told.
 
 An event about a merged contact applies to its survivor. One about a contact this service does not
-know is skipped and logged, not dead-lettered: retrying cannot make the contact appear.
+know, or one that was erased, is skipped and logged, not dead-lettered: retrying cannot make the
+contact appear.
+
+- `orders.erasure.completed.v1`, `routing.erasure.completed.v1`: that service's part of an erasure
+  request is done; the request completes with the last confirmation (crm_contacts.privacy).
 """
 
 import functools
@@ -37,12 +48,16 @@ from crm_common.consumer import EventConsumer, Handler
 from crm_common.events import orders, routing
 from crm_common.events.envelope import CloudEvent
 from crm_common.logging import request_id_var
+from crm_contacts.access import EVERYTHING
+from crm_contacts.agents import service as agents
 from crm_contacts.config import ContactsSettings
 from crm_contacts.contacts import service as contacts
 from crm_contacts.contacts.models import Contact
 from crm_contacts.db import ProcessedEvent
 from crm_contacts.interactions import service as interactions
 from crm_contacts.interactions.schemas import InteractionCreate
+from crm_contacts.loyalty import service as loyalty
+from crm_contacts.privacy import service as privacy
 from crm_contacts.tasks import service as tasks
 from crm_contacts.tasks.schemas import TaskCreate
 
@@ -100,11 +115,12 @@ def spoken_duration(seconds: int) -> str:
 
 
 def _contact(session: Session, contact_id: uuid.UUID, event: CloudEvent) -> Contact | None:
-    """The active contact the event is about (the survivor of a merge), or None (logged)."""
+    """The active contact the event is about (the survivor of a merge), or None (logged) when it is
+    unknown or erased."""
     contact = contacts.resolve_active(session, contact_id, for_update=True)
     if contact is None:
         log.warning(
-            "%s about unknown contact %s skipped",
+            "%s about unknown or erased contact %s skipped",
             event.type,
             contact_id,
             extra={"event_id": str(event.id), "event_type": event.type},
@@ -135,7 +151,9 @@ def _milestone(
             "metadata": metadata,
         }
     )
-    interactions.log_interaction(session, contact.id, entry, interaction_id=entry_id)
+    interactions.log_interaction(
+        session, contact.id, entry, scope=EVERYTHING, interaction_id=entry_id
+    )
 
 
 def on_order_placed(session: Session, event: CloudEvent) -> None:
@@ -240,7 +258,7 @@ def _create_requested_tasks(
                 "due_at": wanted.due_at,
             }
         )
-        tasks.create_task(session, data, task_id=wanted.id)
+        tasks.create_task(session, data, scope=EVERYTHING, task_id=wanted.id)
 
 
 def on_opportunity_created(session: Session, event: CloudEvent) -> None:
@@ -277,7 +295,9 @@ def _call_entry(
     if interactions.exists(session, entry_id):
         return
     entry = InteractionCreate.model_validate({"channel": "call", "direction": "inbound", **values})
-    interactions.log_interaction(session, contact.id, entry, interaction_id=entry_id)
+    interactions.log_interaction(
+        session, contact.id, entry, scope=EVERYTHING, interaction_id=entry_id
+    )
 
 
 def on_call_ended(session: Session, event: CloudEvent) -> None:
@@ -392,7 +412,61 @@ def on_chat_closed(session: Session, event: CloudEvent) -> None:
             "metadata": metadata,
         }
     )
-    interactions.log_interaction(session, contact.id, entry, interaction_id=entry_id)
+    interactions.log_interaction(
+        session, contact.id, entry, scope=EVERYTHING, interaction_id=entry_id
+    )
+
+
+def on_agent_created(session: Session, event: CloudEvent) -> None:
+    agents.apply_agent(session, routing.AgentCreated.model_validate(event.data).agent)
+
+
+def on_agent_updated(session: Session, event: CloudEvent) -> None:
+    """A new team (or none) for the agent; older versions than the one known are ignored."""
+    agents.apply_agent(session, routing.AgentUpdated.model_validate(event.data).agent)
+
+
+def on_agent_deactivated(session: Session, event: CloudEvent) -> None:
+    """The agent is inactive; it keeps its team, so its contacts stay visible to its managers."""
+    agents.apply_agent(session, routing.AgentDeactivated.model_validate(event.data).agent)
+
+
+def on_order_delivered(session: Session, event: CloudEvent) -> None:
+    """Loyalty points for a delivered order's contact (the survivor of a merge), once per order."""
+    change = orders.OrderStatusChanged.model_validate(event.data)
+    if change.to_status != "delivered":
+        return
+    if change.total is None or change.currency is None:
+        log.info(
+            "%s of order %s without a total: no loyalty points",
+            event.type,
+            change.order_id,
+            extra={"event_id": str(event.id), "event_type": event.type},
+        )
+        return
+    # An unknown contact was logged by on_order_status_changed, which runs first.
+    contact = contacts.resolve_active(session, change.contact_id, for_update=True)
+    if contact is None:
+        return
+    loyalty.earn_for_order(
+        session,
+        contact.id,
+        order_id=change.order_id,
+        number=change.number,
+        total=change.total,
+        currency=change.currency,
+        delivered_at=change.occurred_at,
+    )
+
+
+def _in_turn(*handlers: Handler) -> Handler:
+    """One handler running `handlers` in turn, in the same transaction."""
+
+    def run(session: Session, event: CloudEvent) -> None:
+        for handler in handlers:
+            handler(session, event)
+
+    return run
 
 
 def _correlated(handler: Handler) -> Handler:
@@ -410,15 +484,32 @@ def _correlated(handler: Handler) -> Handler:
     return run
 
 
+def on_orders_erasure_completed(session: Session, event: CloudEvent) -> None:
+    done = orders.ErasureCompleted.model_validate(event.data)
+    privacy.confirm_erasure(session, "orders", done.request_id, done.contact_id, done.completed_at)
+
+
+def on_routing_erasure_completed(session: Session, event: CloudEvent) -> None:
+    done = routing.ErasureCompleted.model_validate(event.data)
+    privacy.confirm_erasure(session, "routing", done.request_id, done.contact_id, done.completed_at)
+
+
 HANDLERS: Mapping[str, Handler] = {
     orders.OrderPlaced.event_type: _correlated(on_order_placed),
-    orders.OrderStatusChanged.event_type: _correlated(on_order_status_changed),
+    orders.OrderStatusChanged.event_type: _correlated(
+        _in_turn(on_order_status_changed, on_order_delivered)
+    ),
     orders.OrderCancelled.event_type: _correlated(on_order_cancelled),
     orders.OpportunityCreated.event_type: _correlated(on_opportunity_created),
     orders.OpportunityStageChanged.event_type: _correlated(on_opportunity_stage_changed),
     routing.CallEnded.event_type: _correlated(on_call_ended),
     routing.CallAbandoned.event_type: _correlated(on_call_abandoned),
     routing.ChatClosed.event_type: _correlated(on_chat_closed),
+    routing.AgentCreated.event_type: _correlated(on_agent_created),
+    routing.AgentUpdated.event_type: _correlated(on_agent_updated),
+    routing.AgentDeactivated.event_type: _correlated(on_agent_deactivated),
+    orders.ErasureCompleted.event_type: _correlated(on_orders_erasure_completed),
+    routing.ErasureCompleted.event_type: _correlated(on_routing_erasure_completed),
 }
 
 

@@ -14,11 +14,15 @@ from crm_contacts.db import Outbox
 from crm_contacts.duplicates.router import router as duplicates_router
 from crm_contacts.handlers import events_consumer
 from crm_contacts.interactions.router import router as interactions_router
+from crm_contacts.loyalty.router import router as loyalty_router
+from crm_contacts.me.router import router as me_router
+from crm_contacts.privacy.router import router as privacy_router
 from crm_contacts.tasks.router import router as tasks_router
 
 DESCRIPTION = (
     "People and organisations, their contact points, the interaction timeline, tasks and calendar, "
-    "consents per purpose, duplicates and merges. Events are published on `crm.contacts`."
+    "consents per purpose, duplicates and merges; customers' own data (`/v1/me`) and data rights "
+    "(consent purposes, export, erasure). Events are published on `crm.contacts`."
 )
 
 
@@ -54,6 +58,9 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
             consents_router,
             duplicates_router,
             tasks_router,
+            loyalty_router,
+            me_router,
+            privacy_router,
         ],
         workers=workers,
     )

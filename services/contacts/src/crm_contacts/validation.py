@@ -5,37 +5,16 @@ Every string that reaches the database is bounded and free of NUL characters and
 """
 
 import math
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-MIN_YEAR = 1900
-MAX_YEAR = 2999
+# Re-exported: the service's schemas take them from here.
+from crm_common.validation import Timestamp as Timestamp  # noqa: PLC0414
+from crm_common.validation import clean_text as clean_text  # noqa: PLC0414
+
 MAX_JSON_DEPTH = 8
 MAX_JSON_KEYS = 100
-
-
-def clean_text(value: str) -> str:
-    """`value` unchanged when a database can store it; ValueError otherwise."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("must be valid Unicode text") from exc
-    return value
-
-
-def to_utc(value: datetime) -> datetime:
-    """A timezone-aware `value` in UTC, refusing years outside MIN_YEAR..MAX_YEAR."""
-    try:
-        value = value.astimezone(UTC)
-    except OverflowError as exc:
-        raise ValueError("timestamp out of range") from exc
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise ValueError(f"timestamp must fall between the years {MIN_YEAR} and {MAX_YEAR}")
-    return value
 
 
 def check_json_object(value: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +52,6 @@ Subject = Annotated[str, _text(500), AfterValidator(clean_text)]
 Comment = Annotated[str, _text(2000), AfterValidator(clean_text)]
 Body = Annotated[str, StringConstraints(max_length=20000), AfterValidator(clean_text)]
 SearchText = Annotated[str, _text(200), AfterValidator(clean_text)]
-Timestamp = Annotated[AwareDatetime, AfterValidator(to_utc)]
 JsonKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 JsonObject = Annotated[
     dict[JsonKey, Any], Field(max_length=MAX_JSON_KEYS), AfterValidator(check_json_object)

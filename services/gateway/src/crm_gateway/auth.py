@@ -12,13 +12,16 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from crm_common.auth import Principal
+from crm_common.auth import PUBLIC_ROLE, Principal
 from crm_common.db import transaction, utcnow
 from crm_common.errors import Forbidden, NotFound, Unauthorized
+from crm_gateway.config import GatewaySettings
+from crm_gateway.customers import tokens as customer_tokens
 from crm_gateway.keys import repository
 from crm_gateway.keys.errors import InvalidApiKey
 from crm_gateway.keys.tokens import MAX_KEY_LENGTH, hash_key
-from crm_gateway.proxy.routes import Route, match
+from crm_gateway.limits import STATE_KEY, RateLimited, RateLimiter
+from crm_gateway.proxy.routes import READS, Route, match
 
 log = logging.getLogger("crm.gateway.auth")
 
@@ -27,7 +30,8 @@ TOUCH_EVERY_SECONDS = 60.0
 bearer_scheme = HTTPBearer(
     auto_error=False,
     scheme_name="BearerAuth",
-    description="An API key, sent as `Authorization: Bearer rk_...`.",
+    description="An API key, sent as `Authorization: Bearer rk_...`, or a customer token "
+    "(`rc_...`, from `POST /v1/auth/customer-tokens`) for `/v1/me...`.",
 )
 
 
@@ -59,6 +63,7 @@ def authorize(principal: Principal, route: Route, method: str, path: str) -> Non
 @dataclass(frozen=True)
 class _Known:
     principal: Principal
+    rate_limit: int | None
     expires: float
 
 
@@ -71,21 +76,30 @@ class KeyRing:
     refuse it when their cache entry expires.
     """
 
-    def __init__(self, engine: Engine, cache_seconds: float) -> None:
-        self.engine, self.cache_seconds = engine, cache_seconds
+    def __init__(self, engine: Engine, settings: GatewaySettings) -> None:
+        self.engine, self.cache_seconds = engine, settings.key_cache_seconds
+        self.customer_secret = settings.customer_token_secret or ""
+        self.default_limit = settings.default_rate_limit_per_minute
+        self.customer_limit = settings.customer_rate_limit_per_minute
+        self._limits: dict[str, int | None] = {}
         self._cache: dict[str, _Known] = {}
         self._revoked: dict[str, float] = {}
         self._touched: dict[str, float] = {}
 
     async def authenticate(self, authorization: str | None) -> Principal:
-        """The principal of the Bearer key in `authorization`; 401 when missing, unknown, revoked."""
-        digest = hash_key(bearer_key(authorization))
+        """The principal of the Bearer key (or customer token) in `authorization`; 401 when
+        missing, unknown, revoked or expired."""
+        bearer = bearer_key(authorization)
+        if customer_tokens.is_customer_token(bearer):
+            return customer_tokens.principal_of(bearer, self.customer_secret)
+        digest = hash_key(bearer)
         now = time.monotonic()
         known = self._cache.get(digest)
         if known is None or known.expires <= now:
-            principal = await run_in_threadpool(self._load, digest)
-            known = _Known(principal, now + self.cache_seconds)
+            principal, limit = await run_in_threadpool(self._load, digest)
+            known = _Known(principal, limit, now + self.cache_seconds)
             self._cache[digest] = known
+            self._limits[principal.id] = limit
         if self._revoked.get(digest, 0.0) > now:
             self._cache.pop(digest, None)
             raise InvalidApiKey("The API key has been revoked.")
@@ -108,13 +122,23 @@ class KeyRing:
         self._revoked.clear()
         self._touched.clear()
 
-    def _load(self, digest: str) -> Principal:
+    def rate_limit_of(self, principal: Principal) -> int | None:
+        """Requests a minute `principal` may send (None: unlimited)."""
+        if principal.is_customer:
+            return self.customer_limit
+        own = self._limits.get(principal.id)
+        return own if own is not None else self.default_limit
+
+    def _load(self, digest: str) -> tuple[Principal, int | None]:
         with transaction(self.engine, write=False) as session:
             key = repository.get_by_hash(session, digest)
             if key is None or key.revoked_at is not None:
                 raise InvalidApiKey("The API key is unknown or revoked.")
             agent = None if key.agent_id is None else str(key.agent_id)
-            return Principal(id=str(key.id), roles=frozenset(key.roles), agent_id=agent)
+            principal = Principal(
+                id=str(key.id), roles=frozenset(key.roles), agent_id=agent, team=key.team
+            )
+            return principal, key.rate_limit_per_minute
 
     def _touch(self, key_id: str) -> None:
         """Record the key's last use; at most once a minute per key, and never failing a request."""
@@ -125,19 +149,40 @@ class KeyRing:
             log.warning("could not record the last use of key %s: %s", key_id, exc)
 
 
+async def guard(request: Request, route: Route, path: str) -> Principal:
+    """Who is calling `path` of `route`: authenticated (or anonymous on a public route's reads),
+    allowed by the route table, and within its rate limit; 401, 403 or 429 otherwise."""
+    ring: KeyRing = request.app.state.keyring
+    limiter: RateLimiter = request.app.state.limiter
+    if route.public and request.method in READS:
+        client = request.client.host if request.client else "unknown"
+        principal = Principal(id=f"public:{client}", roles=frozenset({PUBLIC_ROLE}))
+        limit: int | None = request.app.state.settings.public_rate_limit_per_minute
+    else:
+        principal = await ring.authenticate(request.headers.get("authorization"))
+        authorize(principal, route, request.method, path)
+        limit = ring.rate_limit_of(principal)
+    if limit is not None:
+        verdict = limiter.take(principal.id, limit)
+        request.scope.setdefault("state", {})[STATE_KEY] = verdict
+        if not verdict.allowed:
+            raise RateLimited(
+                f"More than {limit} requests a minute; retry in {verdict.retry_after_seconds} s.",
+                verdict,
+            )
+    request.state.principal = principal
+    return principal
+
+
 async def authorized_caller(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
 ) -> Principal:
     """The caller of one of the gateway's own routes, allowed by the route table for its path."""
-    ring: KeyRing = request.app.state.keyring
-    principal = await ring.authenticate(request.headers.get("authorization"))
     route = match(request.url.path)
     if route is None:  # pragma: no cover - every own route is in the table
         raise NotFound(f"No API at {request.url.path}.")
-    authorize(principal, route, request.method, request.url.path)
-    request.state.principal = principal
-    return principal
+    return await guard(request, route, request.url.path)
 
 
 CallerDep = Annotated[Principal, Depends(authorized_caller)]

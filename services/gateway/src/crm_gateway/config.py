@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from crm_common.settings import ServiceSettings
 
 MIN_PRODUCTION_KEY_LENGTH = 32
+DEVELOPMENT_CUSTOMER_TOKEN_SECRET = "dev-customer-token-secret-change-me-00000"  # noqa: S105 - refused outside development
 DEVELOPMENT_WEBHOOK_SECRET = "dev-webhook-secret-change-me-000000000000"  # noqa: S105 - refused outside development
 # What the telephony platform acts on: a queued call got an agent; a callback is to be dialled.
 TELEPHONY_WEBHOOK_EVENTS = ("routing.call.assigned.v1", "routing.callback.connect.v1")
@@ -51,6 +52,42 @@ class GatewaySettings(ServiceSettings):
     openapi_cache_seconds: float = _gateway("openapi_cache_seconds", 5.0)
     key_cache_seconds: float = _gateway("key_cache_seconds", 5.0)
 
+    # Customer tokens (customers/): short-lived bearer tokens the website obtains for a signed-in
+    # customer, signed with this secret (a known one stands in during development only).
+    customer_token_secret: str | None = _gateway("customer_token_secret", None)
+    customer_token_ttl_seconds: int = Field(
+        default=900,
+        ge=30,
+        le=86_400,
+        validation_alias=AliasChoices("CRM_GATEWAY_CUSTOMER_TOKEN_TTL_SECONDS"),
+    )
+    # Rate limits (limits.py), requests a minute: an API key without its own limit, a customer
+    # token, and an anonymous client of a public route (by address). None: unlimited.
+    default_rate_limit_per_minute: int | None = Field(
+        default=6000,
+        ge=1,
+        validation_alias=AliasChoices("CRM_GATEWAY_DEFAULT_RATE_LIMIT_PER_MINUTE"),
+    )
+    customer_rate_limit_per_minute: int = Field(
+        default=600,
+        ge=1,
+        validation_alias=AliasChoices("CRM_GATEWAY_CUSTOMER_RATE_LIMIT_PER_MINUTE"),
+    )
+    public_rate_limit_per_minute: int = Field(
+        default=120, ge=1, validation_alias=AliasChoices("CRM_GATEWAY_PUBLIC_RATE_LIMIT_PER_MINUTE")
+    )
+    # The audit log (audit/): how often queued entries are written.
+    audit_flush_seconds: float = Field(
+        default=0.25, gt=0, le=10, validation_alias=AliasChoices("CRM_GATEWAY_AUDIT_FLUSH_SECONDS")
+    )
+    # The 360° view and exports (composition/): how long each service may take to answer.
+    composition_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        validation_alias=AliasChoices("CRM_GATEWAY_COMPOSITION_TIMEOUT_SECONDS"),
+    )
+
     # The signed webhook to the telephony platform (telephony/): `crm.routing` events it must act
     # on, POSTed as CloudEvents. Unset URL: disabled.
     telephony_webhook_url: str | None = _gateway("telephony_webhook_url", None)
@@ -79,6 +116,60 @@ class GatewaySettings(ServiceSettings):
         le=60,
         validation_alias=AliasChoices("CRM_GATEWAY_TELEPHONY_WEBHOOK_BACKOFF_SECONDS"),
         description="The wait before the first retry; it doubles with each one (at most 30 s)",
+    )
+
+    # Partner webhooks (webhooks/): every event of crm.contacts, crm.orders and crm.routing is kept
+    # for `webhook_retention_days` and POSTed, signed, to the subscriptions whose types it matches.
+    webhook_enabled: bool = _gateway("webhook_enabled", True)
+    webhook_group: str = _gateway("webhook_group", "gateway-webhooks")
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, validation_alias=AliasChoices("CRM_GATEWAY_WEBHOOK_POLL_SECONDS")
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        validation_alias=AliasChoices("CRM_GATEWAY_WEBHOOK_TIMEOUT_SECONDS"),
+    )
+    webhook_max_attempts: int = Field(
+        default=10,
+        ge=1,
+        le=30,
+        validation_alias=AliasChoices("CRM_GATEWAY_WEBHOOK_MAX_ATTEMPTS"),
+        description="Attempts per delivery (5xx, 408, 429, timeouts and refused connections are "
+        "retried) before it fails",
+    )
+    webhook_backoff_base_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        validation_alias=AliasChoices("CRM_GATEWAY_WEBHOOK_BACKOFF_BASE_SECONDS"),
+        description="The wait before the first retry; it doubles with each one, with jitter",
+    )
+    webhook_backoff_max_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        le=86400,
+        validation_alias=AliasChoices("CRM_GATEWAY_WEBHOOK_BACKOFF_MAX_SECONDS"),
+    )
+    webhook_disable_after_failures: int = Field(
+        default=10,
+        ge=1,
+        validation_alias=AliasChoices("CRM_GATEWAY_WEBHOOK_DISABLE_AFTER_FAILURES"),
+        description="A subscription whose deliveries failed this many times in a row is disabled",
+    )
+    webhook_disable_after_hours: float = Field(
+        default=72.0,
+        gt=0,
+        validation_alias=AliasChoices("CRM_GATEWAY_WEBHOOK_DISABLE_AFTER_HOURS"),
+        description="... or whose attempts have failed, without a success, for this long",
+    )
+    webhook_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        validation_alias=AliasChoices("CRM_GATEWAY_WEBHOOK_RETENTION_DAYS"),
+        description="Events and deliveries are kept this long (the window replays reach back)",
     )
 
     @property
@@ -129,6 +220,31 @@ class GatewaySettings(ServiceSettings):
         ):
             raise ValueError(
                 "CRM_GATEWAY_TELEPHONY_WEBHOOK_SECRET must be a random value of at least "
+                f"{MIN_PRODUCTION_KEY_LENGTH} characters outside development"
+            )
+        return self
+
+    @field_validator("customer_token_secret")
+    @classmethod
+    def _blank_secret_is_none(cls, value: str | None) -> str | None:
+        value = value.strip() if value is not None else None
+        return value or None
+
+    @model_validator(mode="after")
+    def _customer_token_secret(self) -> "GatewaySettings":
+        """Customer tokens need a secret: a known one in development, a strong one elsewhere."""
+        if self.customer_token_secret is None:
+            if self.environment != "development":
+                raise ValueError(
+                    "CRM_GATEWAY_CUSTOMER_TOKEN_SECRET must be set outside development"
+                )
+            self.customer_token_secret = DEVELOPMENT_CUSTOMER_TOKEN_SECRET
+        if self.environment == "production" and (
+            self.customer_token_secret == DEVELOPMENT_CUSTOMER_TOKEN_SECRET
+            or len(self.customer_token_secret) < MIN_PRODUCTION_KEY_LENGTH
+        ):
+            raise ValueError(
+                "CRM_GATEWAY_CUSTOMER_TOKEN_SECRET must be a random value of at least "
                 f"{MIN_PRODUCTION_KEY_LENGTH} characters outside development"
             )
         return self

@@ -10,21 +10,31 @@ from starlette.concurrency import run_in_threadpool
 
 from crm_common import openapi as openapi_document
 from crm_common.app import Worker, create_service_app
+from crm_gateway.audit.recorder import AuditRecorder
+from crm_gateway.audit.router import router as audit_router
 from crm_gateway.auth import KeyRing
+from crm_gateway.composition.router import router as composition_router
 from crm_gateway.config import GatewaySettings, get_settings
+from crm_gateway.customers.router import router as customers_router
 from crm_gateway.health import upstream_readiness
 from crm_gateway.keys.router import router as keys_router
 from crm_gateway.keys.service import register_bootstrap_key
+from crm_gateway.limits import RateLimiter, RateLimitHeaders
 from crm_gateway.openapi.router import MergedDocument
 from crm_gateway.openapi.router import router as openapi_router
 from crm_gateway.proxy import router as proxy
 from crm_gateway.proxy.forward import Forwarder
 from crm_gateway.telephony.consumer import WebhookConsumer
+from crm_gateway.webhooks.consumer import WebhookEventsConsumer
+from crm_gateway.webhooks.router import router as webhooks_router
+from crm_gateway.webhooks.worker import DeliveryWorker
 
 DESCRIPTION = (
     "Rapport's public API. Authenticate every call with `Authorization: Bearer <API key>`; the "
-    "key's roles decide which paths it reaches. Errors are RFC 9457 problem+json, lists are "
-    "cursor-paginated, creating POSTs accept `Idempotency-Key`."
+    "key's roles decide which paths it reaches. A website acts for a signed-in customer with a "
+    "customer token (`POST /v1/auth/customer-tokens`), which reaches `/v1/me...` only. Each key "
+    "has a rate limit (429 with `Retry-After` and `RateLimit-*` headers). Errors are RFC 9457 "
+    "problem+json, lists are cursor-paginated, creating POSTs accept `Idempotency-Key`."
 )
 
 
@@ -33,8 +43,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """Register the bootstrap key and hold the one pooled client to the services."""
-        app.state.keyring = KeyRing(app.state.engine, settings.key_cache_seconds)
+        """Register the bootstrap key, hold the one pooled client to the services, and keep the
+        audit recorder writing until the end."""
+        app.state.keyring = KeyRing(app.state.engine, settings)
+        app.state.limiter = RateLimiter()
+        app.state.audit = AuditRecorder(app.state.engine, settings.audit_flush_seconds)
+        app.state.audit.start()
         if settings.bootstrap_api_key is not None:
             await run_in_threadpool(
                 register_bootstrap_key, app.state.engine, settings.bootstrap_api_key
@@ -45,22 +59,36 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             # Below uvicorn's 5 s keep-alive, so the pool never reuses a connection being closed.
             keepalive_expiry=4.0,
         )
-        async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
-            app.state.http = client
-            app.state.forwarder = Forwarder(client, settings)
-            yield
+        try:
+            async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
+                app.state.http = client
+                app.state.forwarder = Forwarder(client, settings)
+                yield
+        finally:
+            await run_in_threadpool(app.state.audit.stop)
 
     def workers(app: FastAPI) -> Sequence[Worker]:
-        """The telephony webhook, when it has a URL."""
+        """The telephony webhook, when it has a URL; the partner webhooks, when enabled."""
+        running: list[Worker] = []
         if settings.consumers_enabled and settings.telephony_webhook_url is not None:
-            return [WebhookConsumer(app.state.engine, settings)]
-        return []
+            running.append(WebhookConsumer(app.state.engine, settings))
+        if settings.consumers_enabled and settings.webhook_enabled:
+            running.append(WebhookEventsConsumer(app.state.engine, settings))
+            running.append(DeliveryWorker(app.state.engine, settings))
+        return running
 
     app: FastAPI = create_service_app(
         settings,
         title="Rapport API",
         description=DESCRIPTION,
-        routers=[keys_router, openapi_router],
+        routers=[
+            keys_router,
+            webhooks_router,
+            customers_router,
+            composition_router,
+            audit_router,
+            openapi_router,
+        ],
         check_broker=False,
         readiness=upstream_readiness,
         extra_lifespan=lifespan,
@@ -72,6 +100,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     openapi_document.install(app)
     proxy.install(app)
+    app.add_middleware(RateLimitHeaders)
     return app
 
 

@@ -19,6 +19,8 @@ KEY_FIELDS = {
     "description",
     "roles",
     "agent_id",
+    "team",
+    "rate_limit_per_minute",
     "prefix",
     "created_at",
     "last_used_at",

@@ -15,10 +15,27 @@ CONTACTS_PATHS = [
     "/v1/contacts/status/{code}",
     "/v1/contacts/{rest}",
     "/v1/tasks",
+    "/v1/me",
+    "/v1/me/{rest}",
+    "/v1/privacy/purposes",
 ]
 ORDERS_PATHS = [path for prefix in ORDERS_PREFIXES for path in (prefix, prefix + "/{rest}")]
 ROUTING_PATHS = [path for prefix in ROUTING_PREFIXES for path in (prefix, prefix + "/{rest}")]
 KEYS_PATHS = ["/v1/api-keys", "/v1/api-keys/{key_id}"]
+# The gateway's own composed documents, customer tokens and audit log.
+OWN_PATHS = [
+    "/v1/audit",
+    "/v1/auth/customer-tokens",
+    "/v1/contacts/{contact_id}/360",
+    "/v1/contacts/{contact_id}/export",
+    "/v1/me/export",
+    "/v1/webhooks",
+    "/v1/webhooks/{webhook_id}",
+    "/v1/webhooks/{webhook_id}/deliveries",
+    "/v1/webhooks/{webhook_id}/replay",
+    "/v1/webhooks/{webhook_id}/rotate-secret",
+    "/v1/webhooks/{webhook_id}/test",
+]
 
 
 def test_merged_document_has_both_and_only_reachable_paths(client: httpx.Client) -> None:
@@ -27,7 +44,7 @@ def test_merged_document_has_both_and_only_reachable_paths(client: httpx.Client)
     assert response.status_code == 200
     document = response.json()
     assert sorted(document["paths"]) == sorted(
-        KEYS_PATHS + CONTACTS_PATHS + ORDERS_PATHS + ROUTING_PATHS
+        KEYS_PATHS + OWN_PATHS + CONTACTS_PATHS + ORDERS_PATHS + ROUTING_PATHS
     )
     assert sorted(document["paths"]["/v1/orders"]) == ["delete", "get", "patch", "post", "put"]
     assert document["servers"] == [{"url": "/"}]
@@ -88,7 +105,7 @@ def test_a_service_that_is_down_is_listed_missing(
     assert response.status_code == 200
     document = response.json()
     assert document["x-rapport-missing"] == [service]
-    assert sorted(document["paths"]) == sorted(KEYS_PATHS + left)
+    assert sorted(document["paths"]) == sorted(KEYS_PATHS + OWN_PATHS + left)
 
 
 def test_docs_point_at_the_merged_document(client: httpx.Client) -> None:
@@ -101,5 +118,5 @@ def test_docs_point_at_the_merged_document(client: httpx.Client) -> None:
 def test_the_proxy_routes_stay_out_of_the_own_document(gateway: Running) -> None:
     own = gateway.app.openapi()
 
-    assert sorted(own["paths"]) == ["/v1/api-keys", "/v1/api-keys/{key_id}"]
+    assert sorted(own["paths"]) == sorted(KEYS_PATHS + OWN_PATHS)
     assert "x-rapport-missing" not in own

@@ -82,7 +82,26 @@ def test_least_privilege_per_design() -> None:
         "/v1/stats": ["admin", "manager"],
         "/v1/callbacks": ["admin", "agent", "manager", "website"],
         "/v1/api-keys": ["admin"],
+        "/v1/loyalty": ["admin", "agent", "manager"],
+        "/v1/me": ["customer"],
+        "/v1/me/orders": ["customer"],
+        "/v1/me/export": ["customer"],
+        "/v1/privacy/purposes": ["admin"],
+        "/v1/auth/customer-tokens": ["admin", "website"],
+        "/v1/audit": ["admin"],
+        "/v1/webhooks": ["admin", "partner"],
     }
+    assert [route.prefix for route in ROUTES if route.public] == ["/v1/privacy/purposes"]
+    assert [route.prefix for route in ROUTES if route.personal] == [
+        "/v1/contacts",
+        "/v1/tasks",
+        "/v1/opportunities",
+        "/v1/quotes",
+        "/v1/orders",
+        "/v1/calls",
+        "/v1/chats",
+        "/v1/callbacks",
+    ]
     assert {route.prefix: route.service for route in forwarded()} == {
         "/v1/contacts": "contacts",
         "/v1/tasks": "contacts",
@@ -104,6 +123,10 @@ def test_least_privilege_per_design() -> None:
         "/v1/monitor": "routing",
         "/v1/stats": "routing",
         "/v1/callbacks": "routing",
+        "/v1/loyalty": "contacts",
+        "/v1/me": "contacts",
+        "/v1/me/orders": "orders",
+        "/v1/privacy/purposes": "contacts",
     }
     assert match("/v1/api-keys") == Route("/v1/api-keys", GATEWAY, frozenset({"admin"}))
 

@@ -8,16 +8,19 @@ Every string that reaches the database is bounded and free of NUL characters and
 (PostgreSQL and UTF-8 cannot store them), so such input is a 422 and never a 500.
 """
 
-from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends
-from pydantic import AfterValidator, AwareDatetime, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from crm_common.auth import Principal, require_roles
 from crm_common.http import Idempotency, idempotency_dependency
 from crm_common.openapi import problem_responses
+
+# Re-exported: the service's schemas take them from here.
+from crm_common.validation import Timestamp as Timestamp  # noqa: PLC0414
+from crm_common.validation import clean_text as clean_text  # noqa: PLC0414
 from crm_orders.db import IdempotencyRecord
 
 # --- every router ----------------------------------------------------------------------------------
@@ -26,17 +29,6 @@ SOURCE = "orders"
 STAFF_ROLES = ("admin", "manager", "agent")
 
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency_dependency(IdempotencyRecord))]
-
-
-def clean_text(value: str) -> str:
-    """`value` unchanged when a database can store it; ValueError otherwise."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("must be valid Unicode text") from exc
-    return value
 
 
 def bounded_text(max_length: int) -> Any:
@@ -84,17 +76,6 @@ def to_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def to_utc(value: datetime) -> datetime:
-    """A timezone-aware `value` in UTC, refusing years outside 1900..2999."""
-    try:
-        value = value.astimezone(UTC)
-    except OverflowError as exc:
-        raise ValueError("timestamp out of range") from exc
-    if not 1900 <= value.year <= 2999:
-        raise ValueError("timestamp must fall between the years 1900 and 2999")
-    return value
-
-
 Text = Annotated[str, bounded_text(200), AfterValidator(clean_text)]
 Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(clean_text)]
 Url = Annotated[str, bounded_text(2000), AfterValidator(clean_text)]
@@ -106,4 +87,3 @@ Code = Annotated[
 Sku = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
 ]
-Timestamp = Annotated[AwareDatetime, AfterValidator(to_utc)]

@@ -12,16 +12,20 @@ from crm_orders.config import OrdersSettings, get_settings
 from crm_orders.configurator.router import router as configurator_router
 from crm_orders.db import Outbox
 from crm_orders.erp.router import router as erp_router
+from crm_orders.handlers import events_consumer
+from crm_orders.me.router import router as me_router
 from crm_orders.opportunities.router import router as opportunities_router
 from crm_orders.orders.router import router as orders_router
 from crm_orders.pipelines.router import router as pipelines_router
+from crm_orders.privacy.router import router as privacy_router
 from crm_orders.quotes.router import router as quotes_router
 from crm_orders.rules.router import router as rules_router
 
 DESCRIPTION = (
     "The product catalog and configurator, opportunities in configurable pipelines with stage rules, "
-    "quotes, orders and their status history, and the ERP hand-off. Events are published on "
-    "`crm.orders`."
+    "quotes, orders and their status history, and the ERP hand-off; customers' own orders "
+    "(`/v1/me/orders`) and data rights. Events are published on `crm.orders`; erasures are "
+    "consumed from `crm.contacts`."
 )
 
 # Each part of the service adds its router here.
@@ -30,25 +34,30 @@ ROUTERS: list[APIRouter] = []
 ROUTERS += [catalog_router, configurator_router, orders_router, erp_router]
 # The sales half: pipelines, opportunities, stage rules, quotes.
 ROUTERS += [pipelines_router, opportunities_router, rules_router, quotes_router]
+# Customers' own orders, and data rights (export; erasure is a reaction in handlers.py).
+ROUTERS += [me_router, privacy_router]
 
 
 def create_app(settings: OrdersSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     def workers(app: FastAPI) -> Sequence[Worker]:
-        if not settings.relay_enabled:
-            return []
-        return [
-            OutboxRelay(
-                app.state.engine,
-                Outbox,
-                settings.kafka_bootstrap_servers,
-                client_id="orders-relay",
-                poll_seconds=settings.relay_poll_seconds,
-                batch_size=settings.relay_batch_size,
-                registry=app.state.metrics.registry,
+        running: list[Worker] = []
+        if settings.relay_enabled:
+            running.append(
+                OutboxRelay(
+                    app.state.engine,
+                    Outbox,
+                    settings.kafka_bootstrap_servers,
+                    client_id="orders-relay",
+                    poll_seconds=settings.relay_poll_seconds,
+                    batch_size=settings.relay_batch_size,
+                    registry=app.state.metrics.registry,
+                )
             )
-        ]
+        if settings.consumers_enabled:
+            running.append(events_consumer(app.state.engine, settings))
+        return running
 
     app = create_service_app(
         settings, title="Rapport orders", description=DESCRIPTION, routers=ROUTERS, workers=workers

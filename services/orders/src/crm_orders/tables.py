@@ -7,6 +7,7 @@ from crm_orders.numbering import Counter
 from crm_orders.opportunities.models import Opportunity, StageEntry
 from crm_orders.orders.models import Order, OrderLineRow, OrderStatusEntry
 from crm_orders.pipelines.models import Pipeline
+from crm_orders.privacy.models import ErasedContact
 from crm_orders.quotes.models import Quote, SalesCounter
 from crm_orders.rules.models import PipelineRule, RuleTrigger
 
@@ -23,3 +24,4 @@ __all__ += [
     "StageEntry",
 ]
 __all__ += ["Counter", "ErpStatusEvent", "Order", "OrderLineRow", "OrderStatusEntry", "Product"]
+__all__ += ["ErasedContact"]

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AliasChoices, Field
 
 from crm_common.settings import ServiceSettings
+from crm_routing.access import RowAccess
 
 
 def _env(name: str) -> AliasChoices:
@@ -21,6 +22,13 @@ class RoutingSettings(ServiceSettings):
         default="sqlite:///var/routing.db", validation_alias=_env("DATABASE_URL")
     )
     port: int = Field(default=8003, validation_alias=_env("PORT"))
+    row_access: RowAccess = Field(
+        default="scoped",
+        validation_alias=_env("ROW_ACCESS"),
+        description="scoped: agents see the calls, callbacks, chats and web sessions of their own "
+        "agent or contacts, managers their team's, admins all (crm_routing.access); open: every "
+        "staff member sees all",
+    )
     wrap_up_seconds: float = Field(
         default=30.0, ge=0, le=3600, validation_alias=_env("WRAP_UP_SECONDS")
     )

@@ -5,10 +5,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from crm_common.auth import Principal, require_roles
+from crm_common.auth import Principal, PrincipalDep, require_roles
 from crm_common.errors import Forbidden
 from crm_common.http import Idempotency, idempotency_dependency
 from crm_common.openapi import problem_responses
+from crm_routing.access import RowScope, row_scope
 from crm_routing.config import RoutingSettings
 from crm_routing.db import IdempotencyRecord
 
@@ -36,6 +37,15 @@ async def service_settings(request: Request) -> RoutingSettings:
 
 
 SettingsDep = Annotated[RoutingSettings, Depends(service_settings)]
+
+
+async def record_rows(request: Request, principal: PrincipalDep) -> RowScope:
+    """The calls, callbacks, chats and web sessions the caller may see under
+    `CRM_ROUTING_ROW_ACCESS` (async: no thread hop)."""
+    return row_scope(principal, request.app.state.settings.row_access)
+
+
+RowScopeDep = Annotated[RowScope, Depends(record_rows)]
 
 
 def require_own_agent(principal: Principal, agent_id: uuid.UUID) -> None:

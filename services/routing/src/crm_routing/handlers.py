@@ -6,6 +6,10 @@
 - `orders.order.placed/amended/cancelled.v1`, `orders.order.status_changed.v1`: orders with their
   categories (from the lines), totals and status.
 - `orders.opportunity.*.v1`: open opportunities and their value.
+- `contacts.consent.changed.v1`: the latest consent per contact and purpose (newer wins), which
+  marketing callbacks need.
+- `contacts.contact.erased.v1`: everything about the contact anonymised, confirmed by
+  `routing.erasure.completed.v1` (`crm_routing.privacy`).
 
 `EventConsumer` applies each event once (effects and the processed-event row commit together);
 snapshots older than what is stored are ignored, so a replay never moves the models backwards.
@@ -22,6 +26,7 @@ from crm_common.events import contacts, orders
 from crm_common.events.envelope import CloudEvent
 from crm_routing.config import RoutingSettings
 from crm_routing.db import ProcessedEvent
+from crm_routing.privacy import service as privacy
 from crm_routing.readmodel import service
 
 log = logging.getLogger("crm.routing.handlers")
@@ -40,6 +45,21 @@ def on_contact_updated(session: Session, event: CloudEvent) -> None:
 
 def on_contact_merged(session: Session, event: CloudEvent) -> None:
     service.apply_merge(session, contacts.ContactMerged.model_validate(event.data))
+
+
+def on_consent_changed(session: Session, event: CloudEvent) -> None:
+    service.apply_consent(session, contacts.ConsentChanged.model_validate(event.data))
+
+
+def on_contact_erased(session: Session, event: CloudEvent) -> None:
+    erased = contacts.ContactErased.model_validate(event.data)
+    if privacy.erase(session, erased) is None:
+        log.info(
+            "erasure %s of contact %s was carried out already",
+            erased.request_id,
+            erased.contact_id,
+            extra={"event_id": str(event.id), "event_type": event.type},
+        )
 
 
 def on_order_placed(session: Session, event: CloudEvent) -> None:
@@ -94,6 +114,8 @@ HANDLERS: Mapping[str, Handler] = {
     contacts.ContactCreated.event_type: on_contact_created,
     contacts.ContactUpdated.event_type: on_contact_updated,
     contacts.ContactMerged.event_type: on_contact_merged,
+    contacts.ConsentChanged.event_type: on_consent_changed,
+    contacts.ContactErased.event_type: on_contact_erased,
     orders.OrderPlaced.event_type: on_order_placed,
     orders.OrderAmended.event_type: on_order_amended,
     orders.OrderCancelled.event_type: on_order_cancelled,

@@ -20,6 +20,7 @@ from crm_routing.db import Outbox
 from crm_routing.feed.router import router as feed_router
 from crm_routing.handlers import events_consumer
 from crm_routing.monitor.router import router as monitor_router
+from crm_routing.privacy.router import router as privacy_router
 from crm_routing.stats.router import router as stats_router
 from crm_routing.web.router import router as web_router
 from crm_routing.web.router import rules_router, website_router
@@ -28,7 +29,9 @@ DESCRIPTION = (
     "Agents with skills and presence, and the ACD: each ringing call goes to the agent who knows "
     "the caller or the best free expert, else a priority queue. Web sessions that become engaged "
     "are offered a chat or a callback with the agent who knows the visitor or the best expert. "
-    "Read models are fed by `crm.contacts` and `crm.orders`; events are published on `crm.routing`."
+    "Read models are fed by `crm.contacts` and `crm.orders`; events are published on `crm.routing`. "
+    "Marketing callbacks need the contact's phone consent; a contact's data is exported on request "
+    "and anonymised when the contact is erased."
 )
 
 
@@ -73,6 +76,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
             feed_router,
             chats_router,
             chat_offers_router,
+            privacy_router,
         ],
         workers=workers,
     )

@@ -1,41 +1,18 @@
 """Input types and checks shared by the API schemas: storable text, phone numbers, SIP URIs."""
 
 import re
-from datetime import UTC, datetime
 from typing import Annotated
 
 import phonenumbers
-from pydantic import AfterValidator, AwareDatetime, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
-MIN_YEAR, MAX_YEAR = 1900, 2999
+# Re-exported: the service's schemas take them from here.
+from crm_common.validation import Timestamp as Timestamp  # noqa: PLC0414
+from crm_common.validation import clean_text as clean_text  # noqa: PLC0414
+
 WITHHELD = frozenset({"", "anonymous", "withheld", "private", "unknown", "restricted"})
 _SIP = re.compile(r"^sips?:[A-Za-z0-9._~+\-!$&'()*,;=%]+(@[A-Za-z0-9.\-]+(:\d{1,5})?)?$")
 _PHONE_CHARS = re.compile(r"^[0-9 +().\-/]{3,40}$")
-
-
-def clean_text(value: str) -> str:
-    """`value` unchanged when a database can store it; ValueError otherwise."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("must be valid Unicode text") from exc
-    return value
-
-
-def to_utc(value: datetime) -> datetime:
-    """A timezone-aware `value` in UTC, refusing years outside MIN_YEAR..MAX_YEAR."""
-    try:
-        value = value.astimezone(UTC)
-    except OverflowError as exc:
-        raise ValueError("timestamp out of range") from exc
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise ValueError(f"timestamp must fall between the years {MIN_YEAR} and {MAX_YEAR}")
-    return value
-
-
-Timestamp = Annotated[AwareDatetime, AfterValidator(to_utc)]
 
 
 def _text(max_length: int) -> StringConstraints:

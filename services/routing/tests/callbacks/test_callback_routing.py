@@ -51,7 +51,7 @@ def test_a_due_callback_goes_to_the_owner_when_free(cb: Callbacks) -> None:
         "callback_id": created["id"], "attempt": 1, "agent_id": owner["id"],
         "extension": "sip:owner@pbx.example.com", "customer_number": "+14155550190",
         "contact_id": str(contact_id), "category": "ski", "note": "Boots",
-        "started_at": event["started_at"],
+        "started_at": event["started_at"], "purpose": "service",
     }  # fmt: skip
     assert at(event["started_at"]) == now
 

@@ -29,10 +29,11 @@ def test_a_callback_by_phone_is_scheduled_with_location_and_etag(
     assert response.headers["ETag"] == '"1"'
     starts = datetime.fromisoformat(times["window_from"])
     assert {k: v for k, v in body.items() if k not in ("id", "created_at", "updated_at")} == {
-        "contact_id": None, "phone": "+14155550177", "category": "ski", "note": "Season pass",
-        "window_from": body["window_from"], "window_to": body["window_to"],
-        "status": "scheduled", "attempt_count": 0, "next_attempt_at": body["window_from"],
-        "agent_id": None, "finished_at": None, "version": 1, "attempts": [],
+        "contact_id": None, "phone": "+14155550177", "category": "ski", "purpose": "service",
+        "note": "Season pass", "window_from": body["window_from"], "window_to": body["window_to"],
+        "status": "scheduled", "cancel_reason": None, "attempt_count": 0,
+        "next_attempt_at": body["window_from"], "agent_id": None, "finished_at": None,
+        "version": 1, "attempts": [],
     }  # fmt: skip
     assert datetime.fromisoformat(body["window_from"]) == starts
     assert cb.get(body["id"]) == body

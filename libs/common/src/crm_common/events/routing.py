@@ -185,6 +185,11 @@ class CallbackScheduled(EventPayload):
     window_to: datetime
     next_attempt_at: datetime
     scheduled_at: datetime
+    purpose: Literal["service", "marketing"] = Field(
+        default="service",
+        description="service: the customer asked for it; marketing: an outbound offer (needs the "
+        "contact's phone consent)",
+    )
 
 
 class CallbackConnect(EventPayload):
@@ -203,6 +208,7 @@ class CallbackConnect(EventPayload):
     category: str | None = None
     note: str
     started_at: datetime
+    purpose: Literal["service", "marketing"] = "service"
 
 
 class CallbackRescheduled(EventPayload):
@@ -269,6 +275,11 @@ class CallbackCancelled(EventPayload):
     attempt_in_progress: int | None = None
     contact_id: uuid.UUID | None = None
     cancelled_at: datetime
+    reason: str | None = Field(
+        default=None,
+        description="null: cancelled on request; consent-withdrawn: a marketing callback whose "
+        "contact withdrew their phone consent; contact-erased: the contact was erased",
+    )
 
 
 class ChatOpened(EventPayload):

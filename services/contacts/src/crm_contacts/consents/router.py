@@ -9,7 +9,7 @@ from crm_common.http import IfMatchHeader, etag, json_response
 from crm_common.openapi import etag_header
 from crm_contacts.consents import service
 from crm_contacts.consents.schemas import ConsentOverview, ConsentRead, ConsentSet, Purpose
-from crm_contacts.deps import ContactsCaller, problems
+from crm_contacts.deps import ContactsCaller, RowScopeDep, problems
 
 router = APIRouter(
     prefix="/v1/contacts/{contact_id}/consents", tags=["consents"], route_class=ServiceRoute
@@ -26,17 +26,20 @@ def set_consent(
     purpose: Purpose,
     body: ConsentSet,
     _principal: ContactsCaller,
+    scope: RowScopeDep,
     session: SessionDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
-    """Grant or withdraw a contact's consent for one purpose (honours If-Match)."""
-    read = service.set_consent(session, contact_id, purpose, body, if_match)
+    """Grant or withdraw a contact's consent for one purpose (honours If-Match; 404 for a contact
+    outside the caller's rows)."""
+    read = service.set_consent(session, contact_id, purpose, body, if_match, scope)
     return json_response(read, headers={"ETag": etag(read.version)})
 
 
 @router.get("", response_model=ConsentOverview, responses=problems(404, 410))
 def get_consents(
-    contact_id: uuid.UUID, _principal: ContactsCaller, session: SessionDep
+    contact_id: uuid.UUID, _principal: ContactsCaller, scope: RowScopeDep, session: SessionDep
 ) -> ConsentOverview:
-    """Each purpose's current consent and the full history of changes."""
-    return service.overview(session, contact_id)
+    """Each purpose's current consent and the full history of changes (404 for a contact outside
+    the caller's rows)."""
+    return service.overview(session, contact_id, scope)

@@ -8,6 +8,7 @@ from crm_common.db import utcnow
 from crm_common.events.contacts import ConsentChanged
 from crm_common.http import check_if_match
 from crm_common.outbox import add_event
+from crm_contacts.access import RowScope
 from crm_contacts.consents import repository
 from crm_contacts.consents.models import Consent, ConsentChange
 from crm_contacts.consents.schemas import (
@@ -17,7 +18,7 @@ from crm_contacts.consents.schemas import (
     ConsentSet,
     Purpose,
 )
-from crm_contacts.contacts.service import SOURCE, require_active
+from crm_contacts.contacts.service import SOURCE, require_visible
 from crm_contacts.db import Outbox
 
 
@@ -39,9 +40,11 @@ def set_consent(
     purpose: Purpose,
     data: ConsentSet,
     if_match: str | None,
+    scope: RowScope,
 ) -> ConsentRead:
-    """Record a grant or withdrawal; repeating the current state from the same source changes nothing."""
-    require_active(session, contact_id, for_update=True)
+    """Record a grant or withdrawal for a contact in `scope`; repeating the current state from the
+    same source changes nothing."""
+    require_visible(session, contact_id, scope, for_update=True)
     consent = repository.get(session, contact_id, purpose.value)
     check_if_match(if_match, consent.version if consent else 0)
     if consent is not None and (consent.granted, consent.source) == (data.granted, data.source):
@@ -94,8 +97,8 @@ def publish(session: Session, contact_id: uuid.UUID, consent: Consent) -> None:
     )
 
 
-def overview(session: Session, contact_id: uuid.UUID) -> ConsentOverview:
-    require_active(session, contact_id)
+def overview(session: Session, contact_id: uuid.UUID, scope: RowScope) -> ConsentOverview:
+    require_visible(session, contact_id, scope)
     current = repository.current_of(session, contact_id)
     history = repository.history_of(session, contact_id)
     return ConsentOverview(
@@ -111,3 +114,11 @@ def overview(session: Session, contact_id: uuid.UUID) -> ConsentOverview:
             for h in history
         ],
     )
+
+
+def current(
+    session: Session, contact_id: uuid.UUID, purpose: Purpose, scope: RowScope
+) -> ConsentRead:
+    """The current consent of a contact in `scope` for `purpose` (`granted` null when never asked)."""
+    require_visible(session, contact_id, scope)
+    return to_read(purpose, repository.get(session, contact_id, purpose.value))

@@ -1,6 +1,7 @@
 """Typed errors of contacts; each renders once as problem+json."""
 
 import uuid
+from datetime import datetime
 
 from crm_common.errors import Conflict, FieldError, Gone, NotFound, Unprocessable
 
@@ -27,6 +28,18 @@ class ContactMerged(Gone):
     def __init__(self, contact_id: uuid.UUID, survivor_id: uuid.UUID) -> None:
         super().__init__(
             f"Contact {contact_id} was merged into {survivor_id}.", survivor_id=str(survivor_id)
+        )
+
+
+class ContactErased(Gone):
+    """The contact's personal data was erased; only its id remains."""
+
+    code, title = "contact-erased", "Contact erased"
+
+    def __init__(self, contact_id: uuid.UUID, erased_at: datetime) -> None:
+        super().__init__(
+            f"Contact {contact_id} was erased.",
+            erased_at=erased_at.isoformat().replace("+00:00", "Z"),
         )
 
 

@@ -1,4 +1,4 @@
-"""Tables of contacts and their contact points (emails, phones) and tags."""
+"""Tables of contacts and their contact points (emails, phones), tags and assignees."""
 
 import uuid
 from datetime import datetime
@@ -12,7 +12,8 @@ from crm_contacts.db import ContactsBase
 
 
 class Contact(ContactsBase, table=True):
-    """A person or an organisation; a merged contact keeps only a pointer to its survivor."""
+    """A person or an organisation; a merged contact keeps only a pointer to its survivor, an erased
+    one only its id."""
 
     __tablename__ = "contacts"
     # Only merged contacts are indexed: queries for active ones (IS NULL) must not be drawn to it.
@@ -36,11 +37,16 @@ class Contact(ContactsBase, table=True):
     owner_id: str | None = Field(default=None, max_length=200, index=True)
     lifecycle_stage: str = Field(default="lead", max_length=20)
     attributes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    address: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
+    preferences: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     rating: int | None = Field(default=None)
     staff_comments: str | None = Field(default=None, max_length=2000)
     version: int = Field(default=1)
     merged_into_id: uuid.UUID | None = Field(default=None)
     merged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set by an erasure: the row keeps its id (events and other services name it) and nothing else
+    # personal; every route answers 410 for it.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -77,4 +83,16 @@ class ContactTag(ContactsBase, table=True):
 
     contact_id: uuid.UUID = Field(foreign_key="contacts.id", primary_key=True)
     tag: str = Field(max_length=64, primary_key=True)
+    position: int = Field(default=0)
+
+
+class ContactAssignee(ContactsBase, table=True):
+    """An agent assigned to a contact besides its owner; row-level access looks contacts up by
+    agent, hence the index that starts with agent_id."""
+
+    __tablename__ = "contact_assignees"
+    __table_args__ = (Index("ix_contact_assignees_agent_id_contact_id", "agent_id", "contact_id"),)
+
+    contact_id: uuid.UUID = Field(foreign_key="contacts.id", primary_key=True)
+    agent_id: str = Field(max_length=200, primary_key=True)
     position: int = Field(default=0)

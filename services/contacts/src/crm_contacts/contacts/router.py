@@ -17,7 +17,7 @@ from crm_contacts.contacts.schemas import (
     LifecycleStage,
     PartnerContactRead,
 )
-from crm_contacts.deps import ContactsCaller, IdempotencyDep, RegionDep, problems
+from crm_contacts.deps import ContactsCaller, IdempotencyDep, RegionDep, RowScopeDep, problems
 from crm_contacts.validation import Identifier, SearchText, Tag
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"], route_class=ServiceRoute)
@@ -60,6 +60,7 @@ def create_contact(
 @router.get("", response_model=Page[ContactRead], responses=problems(422))
 def list_contacts(
     principal: ContactsCaller,
+    scope: RowScopeDep,
     session: SessionDep,
     q: Annotated[
         SearchText | None,
@@ -71,7 +72,9 @@ def list_contacts(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Response:
-    """List contacts in creation order, filtered and searched."""
+    """List the contacts the caller may see (agents: the ones they own or are assigned to;
+    managers: also their team's; admins and partners: all) in creation order, filtered and
+    searched."""
     reads, next_cursor = service.list_contacts(
         session,
         q=q,
@@ -80,6 +83,7 @@ def list_contacts(
         lifecycle_stage=lifecycle_stage,
         limit=limit,
         cursor=cursor,
+        scope=scope,
     )
     if principal.is_staff:
         return json_response(Page[ContactRead](items=reads, next_cursor=next_cursor))
@@ -94,6 +98,7 @@ def list_contacts(
 )
 def lookup_contact(
     principal: ContactsCaller,
+    scope: RowScopeDep,
     session: SessionDep,
     region: RegionDep,
     phone: Annotated[
@@ -105,8 +110,8 @@ def lookup_contact(
         ),
     ],
 ) -> Response:
-    """Find the contact that has a phone number (caller ID)."""
-    read = service.lookup_by_phone(session, phone, region)
+    """Find the contact that has a phone number (caller ID), among those the caller may see."""
+    read = service.lookup_by_phone(session, phone, region, scope)
     return json_response(service.visible(read, principal), headers={"ETag": etag(read.version)})
 
 
@@ -115,9 +120,11 @@ def lookup_contact(
     response_model=ContactRead,
     responses={200: {"headers": etag_header()}, **problems(404, 410)},
 )
-def get_contact(contact_id: uuid.UUID, principal: ContactsCaller, session: SessionDep) -> Response:
-    """Read one contact."""
-    read = service.get_contact(session, contact_id)
+def get_contact(
+    contact_id: uuid.UUID, principal: ContactsCaller, scope: RowScopeDep, session: SessionDep
+) -> Response:
+    """Read one contact (404 for a contact outside the caller's rows)."""
+    read = service.get_contact(session, contact_id, scope)
     return json_response(service.visible(read, principal), headers={"ETag": etag(read.version)})
 
 
@@ -130,10 +137,11 @@ def update_contact(
     contact_id: uuid.UUID,
     body: ContactUpdate,
     principal: ContactsCaller,
+    scope: RowScopeDep,
     session: SessionDep,
     region: RegionDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
-    """Change some fields of a contact (honours If-Match)."""
-    read = service.update_contact(session, contact_id, body, principal, region, if_match)
+    """Change some fields of a contact (honours If-Match; 404 outside the caller's rows)."""
+    read = service.update_contact(session, contact_id, body, principal, region, if_match, scope)
     return json_response(service.visible(read, principal), headers={"ETag": etag(read.version)})

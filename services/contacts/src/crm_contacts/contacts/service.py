@@ -1,4 +1,5 @@
-"""Rules of contacts: contact points, required names, staff-only fields, versions and events."""
+"""Rules of contacts: contact points, required names, staff-only fields, who sees which contact
+(`require_visible`, with the rule in crm_contacts.access), versions and events."""
 
 import uuid
 from collections.abc import Iterable, Sequence
@@ -13,8 +14,10 @@ from crm_common.events.contacts import ContactCreated, ContactSnapshot, ContactU
 from crm_common.http import check_if_match
 from crm_common.outbox import add_event
 from crm_common.pagination import Paged
+from crm_contacts.access import RowScope
 from crm_contacts.contacts import repository
 from crm_contacts.contacts.errors import (
+    ContactErased,
     ContactMerged,
     ContactNotFound,
     InvalidContact,
@@ -30,6 +33,7 @@ from crm_contacts.contacts.normalize import (
 from crm_contacts.contacts.repository import ContactFilters
 from crm_contacts.contacts.schemas import (
     STAFF_FIELDS,
+    STAFF_WRITABLE_FIELDS,
     ContactCreate,
     ContactRead,
     ContactUpdate,
@@ -46,6 +50,8 @@ SOURCE = "contacts"
 # until staff decide otherwise).
 BECOME_CUSTOMER_FROM = frozenset({"lead", "prospect"})
 Point = tuple[str, str | None]
+# Changes that publish no contact.updated: staff-only fields, and assignees (not in the snapshot).
+UNPUBLISHED_FIELDS = STAFF_FIELDS | {"assignee_ids"}
 
 # Scalar fields an update may set directly on the row.
 _SCALARS = (
@@ -57,6 +63,8 @@ _SCALARS = (
     "owner_id",
     "lifecycle_stage",
     "attributes",
+    "address",
+    "preferences",
     "rating",
     "staff_comments",
 )
@@ -66,10 +74,29 @@ _SCALARS = (
 
 
 def require_active(session: Session, contact_id: uuid.UUID, *, for_update: bool = False) -> Contact:
-    """The contact `contact_id`; 404 when unknown, 410 naming the survivor when merged."""
+    """The contact `contact_id`; 404 when unknown, 410 naming the survivor when merged, 410 with
+    `erased_at` when erased."""
     contact = repository.get(session, contact_id, for_update=for_update)
     if contact is None:
         raise ContactNotFound(contact_id)
+    if contact.erased_at is not None:
+        raise ContactErased(contact_id, contact.erased_at)
+    if contact.merged_into_id is not None:
+        raise ContactMerged(contact_id, contact.merged_into_id)
+    return contact
+
+
+def require_visible(
+    session: Session, contact_id: uuid.UUID, scope: RowScope, *, for_update: bool = False
+) -> Contact:
+    """The contact `contact_id` for a caller who sees `scope` (`RowScopeDep`): every route about a
+    contact loads it here. 404 when unknown or outside the caller's rows (its existence is not
+    revealed), 410 naming the survivor when merged, 410 with `erased_at` when erased."""
+    contact = repository.get_visible(session, contact_id, scope, for_update=for_update)
+    if contact is None:
+        raise ContactNotFound(contact_id)
+    if contact.erased_at is not None:
+        raise ContactErased(contact_id, contact.erased_at)
     if contact.merged_into_id is not None:
         raise ContactMerged(contact_id, contact.merged_into_id)
     return contact
@@ -79,29 +106,26 @@ def resolve_active(
     session: Session, contact_id: uuid.UUID, *, for_update: bool = False
 ) -> Contact | None:
     """The active contact `contact_id` stands for: itself, or the survivor it was merged into (a
-    merge pointer always names the final survivor); None when this service does not know it."""
+    merge pointer always names the final survivor); None when this service does not know it or
+    it was erased."""
     contact = repository.get(session, contact_id, for_update=for_update)
     if contact is not None and contact.merged_into_id is not None:
         contact = repository.get(session, contact.merged_into_id, for_update=for_update)
-    if contact is None or contact.merged_into_id is not None:
+    if contact is None or contact.merged_into_id is not None or contact.erased_at is not None:
         return None
     return contact
 
 
 def to_reads(session: Session, contacts: Sequence[Contact]) -> list[ContactRead]:
     details = repository.details_of(session, [c.id for c in contacts])
-    return [
-        _read(c, details[c.id].emails, details[c.id].phones, details[c.id].tags) for c in contacts
-    ]
+    return [_read(c, details[c.id]) for c in contacts]
 
 
 def to_read(session: Session, contact: Contact) -> ContactRead:
     return to_reads(session, [contact])[0]
 
 
-def _read(
-    contact: Contact, emails: list[Point], phones: list[Point], tags: list[str]
-) -> ContactRead:
+def _read(contact: Contact, details: repository.ContactDetails) -> ContactRead:
     return ContactRead(
         id=contact.id,
         kind=contact.kind,
@@ -109,12 +133,15 @@ def _read(
         last_name=contact.last_name,
         organization_name=contact.organization_name,
         organization_id=contact.organization_id,
-        emails=[EmailRead(address=a, label=label) for a, label in emails],
-        phones=[PhoneRead(number=n, label=label) for n, label in phones],
+        emails=[EmailRead(address=a, label=label) for a, label in details.emails],
+        phones=[PhoneRead(number=n, label=label) for n, label in details.phones],
         owner_id=contact.owner_id,
+        assignee_ids=list(details.assignee_ids),
         lifecycle_stage=contact.lifecycle_stage,
-        tags=list(tags),
+        tags=list(details.tags),
         attributes=contact.attributes,
+        address=contact.address,
+        preferences=contact.preferences,
         rating=contact.rating,
         staff_comments=contact.staff_comments,
         version=contact.version,
@@ -135,8 +162,8 @@ def snapshot(read: ContactRead) -> ContactSnapshot:
     return ContactSnapshot.model_validate(read.model_dump(exclude=set(STAFF_FIELDS)))
 
 
-def get_contact(session: Session, contact_id: uuid.UUID) -> ContactRead:
-    return to_read(session, require_active(session, contact_id))
+def get_contact(session: Session, contact_id: uuid.UUID, scope: RowScope) -> ContactRead:
+    return to_read(session, require_visible(session, contact_id, scope))
 
 
 def list_contacts(
@@ -148,8 +175,10 @@ def list_contacts(
     lifecycle_stage: str | None,
     limit: int,
     cursor: str | None,
+    scope: RowScope,
 ) -> Paged[ContactRead]:
-    """Active contacts in creation order; `q` matches names, email addresses and phone numbers."""
+    """Active contacts in `scope`, in creation order; `q` matches names, email addresses and phone
+    numbers."""
     filters = ContactFilters(
         q=q,
         q_digits=phone_search_digits(q) if q else None,
@@ -157,19 +186,19 @@ def list_contacts(
         owner_id=owner_id,
         lifecycle_stage=lifecycle_stage,
     )
-    rows, next_cursor = repository.list_page(session, filters, limit, cursor)
+    rows, next_cursor = repository.list_page(session, filters, limit, cursor, scope)
     return to_reads(session, rows), next_cursor
 
 
-def lookup_by_phone(session: Session, phone: str, region: str) -> ContactRead:
-    """Caller ID: the contact with the number `phone`, however it is formatted."""
+def lookup_by_phone(session: Session, phone: str, region: str, scope: RowScope) -> ContactRead:
+    """Caller ID: the contact in `scope` with the number `phone`, however it is formatted."""
     try:
         e164 = normalize_phone(phone, region)
     except InvalidContactPoint as exc:
         raise InvalidContact(
             [FieldError(field="query.phone", message=str(exc), code="invalid_phone")]
         ) from exc
-    contact = repository.first_active_by_phone(session, e164)
+    contact = repository.first_active_by_phone(session, e164, scope)
     if contact is None:
         raise NoContactForPhone(e164)
     return to_read(session, contact)
@@ -190,9 +219,11 @@ def create_contact(
         raise InvalidContact(errors)
     now = utcnow()
     contact = Contact(**state, search_name=search_name(state), created_at=now, updated_at=now)
-    tags = dedupe(data.tags)
-    repository.insert_new(session, contact, emails, phones, tags)
-    read = _read(contact, emails, phones, tags)
+    details = repository.ContactDetails(
+        emails, phones, dedupe(data.tags), dedupe(data.assignee_ids)
+    )
+    repository.insert_new(session, contact, emails, phones, details.tags, details.assignee_ids)
+    read = _read(contact, details)
     add_event(
         session, Outbox, ContactCreated(contact=snapshot(read)), source=SOURCE, subject=str(read.id)
     )
@@ -206,9 +237,10 @@ def update_contact(
     principal: Principal,
     region: str,
     if_match: str | None,
+    scope: RowScope,
 ) -> ContactRead:
     """Apply the fields that were sent; bumps the version and publishes only when something changed."""
-    contact = require_active(session, contact_id, for_update=True)
+    contact = require_visible(session, contact_id, scope, for_update=True)
     check_if_match(if_match, contact.version)
     sent = data.model_fields_set
     errors = _staff_only_errors(sent, principal)
@@ -235,6 +267,12 @@ def update_contact(
     if data.tags is not None and (tags := dedupe(data.tags)) != current.tags:
         repository.replace_tags(session, contact.id, tags)
         changed.append("tags")
+    if (
+        data.assignee_ids is not None
+        and (assignees := dedupe(data.assignee_ids)) != current.assignee_ids
+    ):
+        repository.replace_assignees(session, contact.id, assignees)
+        changed.append("assignee_ids")
     if not changed:
         return current
     touch(contact)
@@ -262,8 +300,9 @@ def touch(contact: Contact) -> None:
 
 
 def publish_updated(session: Session, read: ContactRead, changed: Iterable[str]) -> None:
-    """An updated event naming the changed fields; none when only staff-only fields changed."""
-    public = sorted(set(changed) - STAFF_FIELDS)
+    """An updated event naming the changed fields; none when only staff-only fields or assignees
+    changed (the snapshot carries neither)."""
+    public = sorted(set(changed) - UNPUBLISHED_FIELDS)
     if public:
         add_event(
             session,
@@ -337,7 +376,7 @@ def _staff_only_errors(sent: Iterable[str], principal: Principal) -> list[FieldE
             message="only staff (admin, manager, agent) may set this field",
             code="staff_only",
         )
-        for field in sorted(set(sent) & STAFF_FIELDS)
+        for field in sorted(set(sent) & STAFF_WRITABLE_FIELDS)
     ]
 
 
@@ -372,6 +411,7 @@ def _check_state(
             organization is None
             or organization.kind != "organization"
             or organization.merged_into_id is not None
+            or organization.erased_at is not None
             or organization.id == contact_id
         ):
             errors.append(

@@ -9,23 +9,25 @@ from crm_common.errors import FieldError
 from crm_common.events.contacts import ContactMerged as ContactMergedEvent
 from crm_common.http import check_if_match
 from crm_common.outbox import add_event
+from crm_contacts.access import RowScope
 from crm_contacts.consents import repository as consents
 from crm_contacts.consents.models import Consent
 from crm_contacts.consents.service import publish as publish_consent
 from crm_contacts.contacts import repository as contacts
 from crm_contacts.contacts.errors import (
+    ContactErased,
     ContactMerged,
     ContactNotFound,
     InvalidContact,
     MergeConflict,
 )
 from crm_contacts.contacts.models import Contact
-from crm_contacts.contacts.schemas import ContactRead
+from crm_contacts.contacts.schemas import MAX_ASSIGNEES, ContactRead
 from crm_contacts.contacts.service import (
     SOURCE,
     dedupe,
     publish_updated,
-    require_active,
+    require_visible,
     snapshot,
     to_read,
     to_reads,
@@ -53,9 +55,11 @@ def profile(read: ContactRead) -> ContactProfile:
     )
 
 
-def find_duplicates(session: Session, contact_id: uuid.UUID) -> list[DuplicateCandidate]:
-    """Active contacts that are likely the same as `contact_id`, best first."""
-    contact = require_active(session, contact_id)
+def find_duplicates(
+    session: Session, contact_id: uuid.UUID, scope: RowScope
+) -> list[DuplicateCandidate]:
+    """Active contacts in `scope` that are likely the same as `contact_id`, best first."""
+    contact = require_visible(session, contact_id, scope)
     target = to_read(session, contact)
     ids = contacts.ids_sharing_emails(session, [e.address for e in target.emails], contact.id)
     ids |= contacts.ids_sharing_phones(session, [p.number for p in target.phones], contact.id)
@@ -64,7 +68,8 @@ def find_duplicates(session: Session, contact_id: uuid.UUID) -> list[DuplicateCa
     elif words := (contact.organization_name or "").lower().split():
         # Same first letters as the lower-cased name kept for search; similarity decides the rest.
         ids |= contacts.organization_ids_named_like(session, contact, words[0][:3])
-    candidates = {c.id: c for c in to_reads(session, contacts.get_many_active(session, ids))}
+    found = contacts.get_many_active(session, ids, scope)
+    candidates = {c.id: c for c in to_reads(session, found)}
     matches = rank(profile(target), [profile(c) for c in candidates.values()])
     return [
         DuplicateCandidate(contact=candidates[m.id], score=m.score, reasons=list(m.reasons))
@@ -73,17 +78,27 @@ def find_duplicates(session: Session, contact_id: uuid.UUID) -> list[DuplicateCa
 
 
 def merge(
-    session: Session, survivor_id: uuid.UUID, duplicate_id: uuid.UUID, if_match: str | None
+    session: Session,
+    survivor_id: uuid.UUID,
+    duplicate_id: uuid.UUID,
+    if_match: str | None,
+    scope: RowScope,
 ) -> ContactRead:
-    """Merge `duplicate_id` into `survivor_id`: its contact points (each once), timeline, tasks and
-    consent history move over; the survivor's current consents win over the duplicate's; the
-    duplicate answers 410 with the survivor's id from then on."""
+    """Merge `duplicate_id` into `survivor_id` (both in `scope`): its contact points (each once),
+    assignees and owner (as an assignee), timeline, tasks and consent history move over; the
+    survivor's current consents win over the duplicate's; the duplicate answers 410 with the
+    survivor's id from then on."""
     if survivor_id == duplicate_id:
         raise MergeConflict("A contact cannot be merged into itself.")
-    locked = {c.id: c for c in contacts.get_many_for_update(session, [survivor_id, duplicate_id])}
+    pair = [survivor_id, duplicate_id]
+    locked = {c.id: c for c in contacts.get_many_for_update(session, pair)}
+    visible = contacts.visible_ids(session, list(locked), scope)
+    locked = {i: c for i, c in locked.items() if i in visible}
     survivor = locked.get(survivor_id)
     if survivor is None:
         raise ContactNotFound(survivor_id)
+    if survivor.erased_at is not None:
+        raise ContactErased(survivor_id, survivor.erased_at)
     if survivor.merged_into_id is not None:
         raise ContactMerged(survivor_id, survivor.merged_into_id)
     check_if_match(if_match, survivor.version)
@@ -96,6 +111,8 @@ def merge(
                 )
             ]
         )
+    if duplicate.erased_at is not None:
+        raise ContactErased(duplicate_id, duplicate.erased_at)
     if duplicate.merged_into_id is not None:
         raise ContactMerged(duplicate_id, duplicate.merged_into_id)
     if duplicate.kind != survivor.kind:
@@ -138,6 +155,18 @@ def _move_contact_points(session: Session, survivor: Contact, duplicate: Contact
     contacts.replace_emails(session, survivor.id, emails)
     contacts.replace_phones(session, survivor.id, phones)
     contacts.replace_tags(session, survivor.id, dedupe([*kept.tags, *moved.tags]))
+    assignees = merged_assignees(kept, moved)
+    if assignees != kept.assignee_ids:
+        contacts.replace_assignees(session, survivor.id, assignees)
+
+
+def merged_assignees(kept: ContactRead, moved: ContactRead) -> list[str]:
+    """The survivor's assignees, then the duplicate's and its owner (unless the survivor's owner),
+    each once and at most MAX_ASSIGNEES: whoever saw the duplicate sees the merged contact. The
+    duplicate keeps its own, so its 410 reaches the same callers."""
+    added = [*moved.assignee_ids, *([moved.owner_id] if moved.owner_id else [])]
+    added = [a for a in added if a != kept.owner_id]
+    return dedupe([*kept.assignee_ids, *added])[:MAX_ASSIGNEES]
 
 
 def _move_consents(session: Session, survivor_id: uuid.UUID, duplicate_id: uuid.UUID) -> None:

@@ -8,7 +8,8 @@ from crm_common.db import new_id, utcnow
 from crm_common.events.contacts import InteractionLogged
 from crm_common.outbox import add_event
 from crm_common.pagination import Paged
-from crm_contacts.contacts.service import SOURCE, require_active
+from crm_contacts.access import RowScope
+from crm_contacts.contacts.service import SOURCE, require_visible
 from crm_contacts.db import Outbox
 from crm_contacts.interactions import repository
 from crm_contacts.interactions.models import Interaction
@@ -36,11 +37,13 @@ def log_interaction(
     contact_id: uuid.UUID,
     data: InteractionCreate,
     *,
+    scope: RowScope,
     interaction_id: uuid.UUID | None = None,
 ) -> InteractionRead:
-    """Add `data` to the timeline of `contact_id` (with `interaction_id` when the caller derives the
-    id, e.g. one timeline entry per order milestone) and publish interaction.logged."""
-    require_active(session, contact_id)
+    """Add `data` to the timeline of `contact_id`, a contact in `scope` (with `interaction_id` when
+    the caller derives the id, e.g. one timeline entry per order milestone) and publish
+    interaction.logged."""
+    require_visible(session, contact_id, scope)
     interaction = Interaction(
         id=interaction_id or new_id(),
         contact_id=contact_id,
@@ -79,8 +82,8 @@ def exists(session: Session, interaction_id: uuid.UUID) -> bool:
 
 
 def timeline(
-    session: Session, contact_id: uuid.UUID, limit: int, cursor: str | None
+    session: Session, contact_id: uuid.UUID, limit: int, cursor: str | None, scope: RowScope
 ) -> Paged[InteractionRead]:
-    require_active(session, contact_id)
+    require_visible(session, contact_id, scope)
     rows, next_cursor = repository.timeline_page(session, contact_id, limit, cursor)
     return [to_read(r) for r in rows], next_cursor

@@ -4,11 +4,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, select
 
 from crm_common.db import utcnow
 from crm_common.pagination import Paged, SortKey, keyset_page
+from crm_contacts.access import RowScope
+from crm_contacts.contacts import repository as contacts
 from crm_contacts.tasks.models import Task
 
 
@@ -28,11 +30,39 @@ def get(session: Session, task_id: uuid.UUID, *, for_update: bool = False) -> Ta
     return session.exec(stmt).first()
 
 
+def get_visible(
+    session: Session, task_id: uuid.UUID, scope: RowScope, *, for_update: bool = False
+) -> Task | None:
+    """The task `task_id` when a caller who sees `scope` sees it, else None."""
+    stmt = select(Task).where(Task.id == task_id)
+    if (condition := visible_condition(scope)) is not None:
+        stmt = stmt.where(condition)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def visible_condition(scope: RowScope) -> ColumnElement[bool] | None:
+    """The tasks a caller who sees the contacts of `scope` sees: those without a contact, those
+    assigned to one of its agent ids, and those of its contacts; None when it sees every task."""
+    if scope.everything:
+        return None
+    seen = [col(Task.contact_id).is_(None)]
+    if scope.agent_ids:
+        seen.append(col(Task.assignee_id).in_(sorted(scope.agent_ids)))
+    if not scope.nothing:
+        seen.append(col(Task.contact_id).in_(contacts.visible_ids_query(scope)))
+    return or_(*seen)
+
+
 def list_page(
-    session: Session, filters: TaskFilters, limit: int, cursor: str | None
+    session: Session, filters: TaskFilters, limit: int, cursor: str | None, scope: RowScope
 ) -> Paged[Task]:
-    """Tasks by due date (undated ones last), then id; a date range leaves undated tasks out."""
+    """Tasks in `scope` by due date (undated ones last), then id; a date range leaves undated tasks
+    out."""
     stmt = select(Task)
+    if (condition := visible_condition(scope)) is not None:
+        stmt = stmt.where(condition)
     if filters.assignee_id is not None:
         stmt = stmt.where(col(Task.assignee_id) == filters.assignee_id)
     if filters.contact_id is not None:

@@ -9,7 +9,7 @@ from crm_common.db import ServiceRoute, SessionDep
 from crm_common.http import IfMatchHeader, etag, json_response
 from crm_common.openapi import etag_header
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from crm_contacts.deps import IdempotencyDep, StaffCaller, problems
+from crm_contacts.deps import IdempotencyDep, RowScopeDep, StaffCaller, problems
 from crm_contacts.tasks import service
 from crm_contacts.tasks.repository import TaskFilters
 from crm_contacts.tasks.schemas import TaskCreate, TaskRead, TaskStatus, TaskUpdate
@@ -33,13 +33,18 @@ router = APIRouter(prefix="/v1/tasks", tags=["tasks"], route_class=ServiceRoute)
     },
 )
 def create_task(
-    body: TaskCreate, _principal: StaffCaller, session: SessionDep, idempotency: IdempotencyDep
+    body: TaskCreate,
+    _principal: StaffCaller,
+    scope: RowScopeDep,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
 ) -> Response:
-    """Create a task, call or meeting (retry-safe with Idempotency-Key)."""
+    """Create a task, call or meeting (retry-safe with Idempotency-Key), about no contact or one the
+    caller may see."""
     replayed = idempotency.replay(body)
     if replayed is not None:
         return replayed
-    read = service.create_task(session, body)
+    read = service.create_task(session, body, scope=scope)
     headers = {"ETag": etag(read.version), "Location": f"/v1/tasks/{read.id}"}
     return idempotency.respond(201, read, headers)
 
@@ -47,6 +52,7 @@ def create_task(
 @router.get("", response_model=Page[TaskRead], responses=problems(422))
 def list_tasks(
     _principal: StaffCaller,
+    scope: RowScopeDep,
     session: SessionDep,
     assignee_id: Annotated[Identifier | None, Query()] = None,
     contact_id: Annotated[uuid.UUID | None, Query()] = None,
@@ -64,7 +70,9 @@ def list_tasks(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[TaskRead]:
-    """List tasks by due date, then creation; tasks without a due date come last."""
+    """List tasks by due date, then creation; tasks without a due date come last. The caller sees
+    tasks without a contact, those assigned to its agent id and those of the contacts it may see
+    (filtered by a contact it may not see: only the ones assigned to it)."""
     filters = TaskFilters(
         assignee_id=assignee_id,
         contact_id=contact_id,
@@ -72,7 +80,7 @@ def list_tasks(
         due_to=due_to,
         status=status,
     )
-    items, next_cursor = service.list_tasks(session, filters, limit, cursor)
+    items, next_cursor = service.list_tasks(session, filters, limit, cursor, scope)
     return Page[TaskRead](items=items, next_cursor=next_cursor)
 
 
@@ -81,9 +89,11 @@ def list_tasks(
     response_model=TaskRead,
     responses={200: {"headers": etag_header()}, **problems(404)},
 )
-def get_task(task_id: uuid.UUID, _principal: StaffCaller, session: SessionDep) -> Response:
-    """Read one task."""
-    read = service.get_task(session, task_id)
+def get_task(
+    task_id: uuid.UUID, _principal: StaffCaller, scope: RowScopeDep, session: SessionDep
+) -> Response:
+    """Read one task (404 for a task the caller may not see)."""
+    read = service.get_task(session, task_id, scope)
     return json_response(read, headers={"ETag": etag(read.version)})
 
 
@@ -96,9 +106,11 @@ def update_task(
     task_id: uuid.UUID,
     body: TaskUpdate,
     _principal: StaffCaller,
+    scope: RowScopeDep,
     session: SessionDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
-    """Change, reschedule, reassign, complete or cancel a task (honours If-Match)."""
-    read = service.update_task(session, task_id, body, if_match)
+    """Change, reschedule, reassign, complete or cancel a task (honours If-Match; 404 for a task
+    the caller may not see)."""
+    read = service.update_task(session, task_id, body, if_match, scope)
     return json_response(read, headers={"ETag": etag(read.version)})

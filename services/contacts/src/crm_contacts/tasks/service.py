@@ -1,4 +1,7 @@
-"""Rules of tasks: an existing contact, ends_at not before due_at, events on creation and completion."""
+"""Rules of tasks: an existing contact, ends_at not before due_at, events on creation and completion.
+
+A caller sees the tasks without a contact, those assigned to it and those of the contacts it sees
+(crm_contacts.access); other tasks answer 404, as do their contacts."""
 
 import uuid
 from datetime import datetime
@@ -11,6 +14,7 @@ from crm_common.events.contacts import TaskCompleted, TaskCreated
 from crm_common.http import check_if_match
 from crm_common.outbox import add_event
 from crm_common.pagination import Paged
+from crm_contacts.access import RowScope
 from crm_contacts.contacts import repository as contacts
 from crm_contacts.contacts.service import SOURCE
 from crm_contacts.db import Outbox
@@ -44,15 +48,18 @@ def _subject(task: Task) -> str:
 
 
 def create_task(
-    session: Session, data: TaskCreate, *, task_id: uuid.UUID | None = None
+    session: Session, data: TaskCreate, *, scope: RowScope, task_id: uuid.UUID | None = None
 ) -> TaskRead:
-    """A new task (with `task_id` when another service chose it); publishes task.created."""
+    """A new task (with `task_id` when another service chose it) about no contact or one in
+    `scope`; publishes task.created."""
     errors = _schedule_errors(data.due_at, data.ends_at)
     if data.contact_id is not None:
-        contact = contacts.get(session, data.contact_id)
-        if contact is None or contact.merged_into_id is not None:
+        contact = contacts.get_visible(session, data.contact_id, scope)
+        if contact is None or contact.merged_into_id is not None or contact.erased_at is not None:
             message = "no such contact"
-            if contact is not None:
+            if contact is not None and contact.erased_at is not None:
+                message = "the contact was erased"
+            elif contact is not None:
                 message = f"the contact was merged into {contact.merged_into_id}"
             errors.append(
                 FieldError(field="body.contact_id", message=message, code="unknown_contact")
@@ -95,18 +102,18 @@ def exists(session: Session, task_id: uuid.UUID) -> bool:
     return repository.get(session, task_id) is not None
 
 
-def get_task(session: Session, task_id: uuid.UUID) -> TaskRead:
-    task = repository.get(session, task_id)
+def get_task(session: Session, task_id: uuid.UUID, scope: RowScope) -> TaskRead:
+    task = repository.get_visible(session, task_id, scope)
     if task is None:
         raise TaskNotFound(task_id)
     return to_read(task)
 
 
 def update_task(
-    session: Session, task_id: uuid.UUID, data: TaskUpdate, if_match: str | None
+    session: Session, task_id: uuid.UUID, data: TaskUpdate, if_match: str | None, scope: RowScope
 ) -> TaskRead:
     """Apply the fields that were sent; completing a task publishes task.completed."""
-    task = repository.get(session, task_id, for_update=True)
+    task = repository.get_visible(session, task_id, scope, for_update=True)
     if task is None:
         raise TaskNotFound(task_id)
     check_if_match(if_match, task.version)
@@ -145,9 +152,9 @@ def update_task(
 
 
 def list_tasks(
-    session: Session, filters: TaskFilters, limit: int, cursor: str | None
+    session: Session, filters: TaskFilters, limit: int, cursor: str | None, scope: RowScope
 ) -> Paged[TaskRead]:
-    rows, next_cursor = repository.list_page(session, filters, limit, cursor)
+    rows, next_cursor = repository.list_page(session, filters, limit, cursor, scope)
     return [to_read(t) for t in rows], next_cursor
 
 

@@ -19,6 +19,10 @@ class ApiKey(GatewayBase, table=True):
     roles: list[str] = Field(sa_type=JSON)
     # The routing service's agent an `agent` key belongs to: such a key changes only that agent.
     agent_id: uuid.UUID | None = Field(default=None)
+    # The team of a manager's (or agent's) key: a manager sees the contacts of its team's agents.
+    team: str | None = Field(default=None, max_length=200)
+    # Requests a minute this key may send (a token bucket); None: the gateway's default.
+    rate_limit_per_minute: int | None = Field(default=None)
     # SHA-256 of the secret, hex; the unique index is how a Bearer key is recognised.
     key_hash: str = Field(max_length=64, unique=True, index=True)
     prefix: str = Field(max_length=20)

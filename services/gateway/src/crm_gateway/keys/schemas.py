@@ -32,6 +32,8 @@ def _distinct(roles: list[Role]) -> list[Role]:
     return [role for role in ROLES if role in roles]
 
 
+MAX_RATE_LIMIT_PER_MINUTE = 1_000_000
+
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable)]
 Description = Annotated[str, Field(max_length=1000), AfterValidator(_storable)]
 Roles = Annotated[
@@ -53,6 +55,19 @@ class ApiKeyCreate(BaseModel):
         "Without admin or manager besides, such a key sets only that agent's presence.",
     )
 
+    team: Name | None = Field(
+        default=None,
+        description="The team of a `manager` or `agent` key: a manager sees the contacts owned by "
+        "or assigned to the agents of its team (the routing service's agents' `team`).",
+    )
+    rate_limit_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_RATE_LIMIT_PER_MINUTE,
+        description="Requests a minute (a token bucket holding as many, refilled evenly); "
+        "absent: the gateway's default (CRM_GATEWAY_DEFAULT_RATE_LIMIT_PER_MINUTE)",
+    )
+
     @field_validator("agent_id")
     @classmethod
     def _agent_needs_role(cls, value: uuid.UUID | None, info: ValidationInfo) -> uuid.UUID | None:
@@ -67,6 +82,10 @@ class ApiKeyRead(BaseModel):
     description: str | None
     roles: list[Role]
     agent_id: uuid.UUID | None = Field(description="The agent the key belongs to, if any")
+    team: str | None = Field(default=None, description="The key's team, if any")
+    rate_limit_per_minute: int | None = Field(
+        default=None, description="Its own limit, if any (else the gateway's default)"
+    )
     prefix: str = Field(description="The first characters of the key, to recognise it")
     created_at: datetime
     last_used_at: datetime | None = Field(description="Updated at most once a minute")

@@ -34,6 +34,8 @@ def create_key(session: Session, data: ApiKeyCreate) -> ApiKeyCreated:
         description=data.description,
         roles=list(data.roles),
         agent_id=data.agent_id,
+        team=data.team,
+        rate_limit_per_minute=data.rate_limit_per_minute,
         key_hash=tokens.hash_key(secret),
         prefix=tokens.prefix_of(secret),
     )

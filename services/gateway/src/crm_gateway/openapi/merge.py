@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from crm_common.auth import IDENTITY_HEADER
-from crm_gateway.proxy.routes import GATEWAY, ROUTES, Route, match
+from crm_gateway.proxy.routes import ROUTES, Route, match
 
 log = logging.getLogger("crm.gateway.openapi")
 
@@ -43,10 +43,10 @@ def merge_documents(
     """`own` plus each service's document (None: could not be fetched), as described above."""
     merged = copy.deepcopy(own)
     merged["servers"] = [{"url": "/"}]
+    # The gateway's own operations come first (some, such as the 360° view, lie under a prefix
+    # that is otherwise forwarded); its operational endpoints (/healthz, /metrics) are left out.
     merged["paths"] = {
-        path: item
-        for path, item in own.get("paths", {}).items()
-        if _served_by(path, GATEWAY, routes)
+        path: item for path, item in own.get("paths", {}).items() if match(path, routes) is not None
     }
     components = merged.setdefault("components", {})
     missing: list[str] = []
@@ -60,6 +60,8 @@ def merge_documents(
         del schemes[name]
     schemes[BEARER_NAME] = BEARER_SCHEME
     merged["security"] = [{BEARER_NAME: []}]
+    for path_item in merged["paths"].values():
+        _with_gateway_answers(path_item)
     merged[MISSING_KEY] = sorted(missing)
     return merged
 
@@ -97,7 +99,7 @@ def _merge_service(
         if path in merged["paths"]:
             log.warning("%s documents %s again; the first definition is kept", service, path)
             continue
-        merged["paths"][path] = _without_security(item, internal)
+        merged["paths"][path] = _public(_without_security(item, internal), match(path, routes))
     components = merged["components"]
     for section, entries in document.get("components", {}).items():
         if not isinstance(entries, dict):
@@ -169,6 +171,54 @@ def _rewrite_refs(node: Any, renames: dict[str, dict[str, str]]) -> Any:
     if isinstance(node, list):
         return [_rewrite_refs(item, renames) for item in node]
     return node
+
+
+# What the gateway itself may answer to any operation, before the service sees the request.
+GATEWAY_ANSWERS: dict[str, Document] = {
+    "401": {"description": "No valid API key or customer token"},
+    "403": {"description": "The key's roles do not reach this operation"},
+    "429": {
+        "description": "Over the key's rate limit; retry after `Retry-After` seconds",
+        "headers": {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in (
+                ("Retry-After", "Seconds to wait"),
+                ("RateLimit-Limit", "Requests a minute"),
+                ("RateLimit-Remaining", "Requests left now"),
+                ("RateLimit-Reset", "Seconds until the bucket is full again"),
+                ("RateLimit-Policy", "The limit and its window, e.g. 600;w=60"),
+            )
+        },
+    },
+}
+
+
+def _with_gateway_answers(path_item: Document) -> None:
+    for method, operation in path_item.items():
+        if method not in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
+            continue
+        if not isinstance(operation, dict):
+            continue
+        responses = operation.setdefault("responses", {})
+        for status, answer in GATEWAY_ANSWERS.items():
+            if status not in responses:
+                responses[status] = {
+                    **answer,
+                    "content": {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}
+                        }
+                    },
+                }
+
+
+def _public(path_item: Document, route: Route | None) -> Document:
+    """The path item of a public route with its reads open to anyone, without a key."""
+    if route is not None and route.public:
+        for method, operation in path_item.items():
+            if method in ("get", "head") and isinstance(operation, dict):
+                operation["security"] = []
+    return path_item
 
 
 def _without_security(path_item: Document, internal: set[str]) -> Document:

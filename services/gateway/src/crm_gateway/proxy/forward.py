@@ -17,6 +17,7 @@ from crm_gateway.config import GatewaySettings
 log = logging.getLogger("crm.gateway.proxy")
 
 Headers = list[tuple[bytes, bytes]]
+IdentityKey = tuple[str, frozenset[str], str | None, str | None, str | None]
 
 # RFC 9110 §7.6.1: meaningful for one connection only, never forwarded.
 HOP_BY_HOP = frozenset(
@@ -89,11 +90,17 @@ class Forwarder:
         self.timeout = httpx.Timeout(
             settings.upstream_timeout_seconds, connect=settings.upstream_connect_timeout_seconds
         )
-        self._identities: dict[tuple[str, frozenset[str], str | None], tuple[bytes, float]] = {}
+        self._identities: dict[IdentityKey, tuple[bytes, float]] = {}
 
     def identity(self, principal: Principal) -> bytes:
         """The signed identity of `principal`, reused for half its lifetime (signing costs time)."""
-        cache_key = (principal.id, principal.roles, principal.agent_id)
+        cache_key = (
+            principal.id,
+            principal.roles,
+            principal.agent_id,
+            principal.team,
+            principal.contact_id,
+        )
         now = time.monotonic()
         cached = self._identities.get(cache_key)
         if cached is not None and cached[1] > now:
@@ -160,6 +167,41 @@ class Forwarder:
         response = Response(content=content, status_code=answer.status_code)
         response.raw_headers = self._response_headers(answer, len(content), scope["method"])
         return response
+
+    async def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        principal: Principal,
+        *,
+        params: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """The gateway's own request to a service on behalf of `principal` (composition): the
+        whole answer, or UpstreamUnavailable / UpstreamTimeout / BadGateway."""
+        headers = {
+            IDENTITY_HEADER: self.identity(principal).decode("ascii"),
+            "X-Request-ID": current_request_id() or "",
+            "Accept": "application/json",
+        }
+        url = self.bases[service].join(path)
+        limit = self.timeout if timeout is None else httpx.Timeout(timeout)
+        try:
+            return await self.client.request(
+                method, url, params=params, headers=headers, timeout=limit
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            log.warning("upstream %s unreachable: %r", service, exc)
+            raise UpstreamUnavailable(
+                f"The {service} service is unavailable; retry later."
+            ) from exc
+        except httpx.TimeoutException as exc:
+            log.warning("upstream %s timed out: %r", service, exc)
+            raise UpstreamTimeout(f"The {service} service did not answer in time.") from exc
+        except httpx.TransportError as exc:
+            log.warning("upstream %s failed: %r", service, exc)
+            raise BadGateway(f"The {service} service gave no valid answer.") from exc
 
     def _request_headers(self, scope: Scope, principal: Principal) -> Headers:
         listed = self._connection_listed(_header(scope, b"connection"))

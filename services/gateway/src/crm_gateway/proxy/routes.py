@@ -20,6 +20,8 @@ CATALOG_ADMINS = frozenset({"admin", "manager"})
 # Who oversees the contact centre: the live monitor and call statistics.
 SUPERVISORS = frozenset({"admin", "manager"})
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A customer token reaches its customer's own data under /v1/me and nothing else.
+CUSTOMER = frozenset({"customer"})
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,16 @@ class Grant:
 
 @dataclass(frozen=True)
 class Route:
+    """`public`: anyone may read it without a key (as an anonymous `public` principal).
+    `personal`: it reaches people's personal data, so the audit log records staff's and partners'
+    requests to it."""
+
     prefix: str
     service: str
     roles: frozenset[str]
     grants: tuple[Grant, ...] = ()
+    public: bool = False
+    personal: bool = False
 
     def matches(self, path: str) -> bool:
         return path == self.prefix or path.startswith(self.prefix + "/")
@@ -51,8 +59,8 @@ class Route:
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("/v1/contacts", "contacts", STAFF | {"partner"}),
-    Route("/v1/tasks", "contacts", STAFF),
+    Route("/v1/contacts", "contacts", STAFF | {"partner"}, personal=True),
+    Route("/v1/tasks", "contacts", STAFF, personal=True),
     Route(
         "/v1/products",
         "orders",
@@ -63,8 +71,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/configurations", "orders", STAFF | {"partner", "website"}),
     Route("/v1/pipelines", "orders", CATALOG_ADMINS, (Grant(STAFF | {"partner"}, READS),)),
     Route("/v1/pipeline-rules", "orders", CATALOG_ADMINS, (Grant(STAFF, READS),)),
-    Route("/v1/opportunities", "orders", STAFF | {"partner"}),
-    Route("/v1/quotes", "orders", STAFF | {"partner"}),
+    Route("/v1/opportunities", "orders", STAFF | {"partner"}, personal=True),
+    Route("/v1/quotes", "orders", STAFF | {"partner"}, personal=True),
     Route(
         "/v1/orders",
         "orders",
@@ -73,12 +81,13 @@ ROUTES: tuple[Route, ...] = (
             Grant(frozenset({"erp"}), READS),
             Grant(frozenset({"website"}), frozenset({"POST"}), exact=True),
         ),
+        personal=True,
     ),
     Route("/v1/integrations/erp", "orders", ADMIN | {"erp"}),
     # The contact centre: experts and their presence, calls. The telephony platform reaches only its
     # integration (call events in, routing decisions out).
     Route("/v1/agents", "routing", STAFF),
-    Route("/v1/calls", "routing", STAFF),
+    Route("/v1/calls", "routing", STAFF, personal=True),
     Route("/v1/integrations/telephony", "routing", ADMIN | {"telephony"}),
     # Page views: the website's server key, staff, and the publishable key embedded in its pages,
     # which reaches this integration and nothing else.
@@ -86,13 +95,26 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/integrations/web", "routing", ADMIN | {"website", "publishable"}),
     Route("/v1/engagement-rules", "routing", CATALOG_ADMINS, (Grant(STAFF, READS),)),
     # Chats between a web visitor (the website's server key writes for them) and an agent.
-    Route("/v1/chats", "routing", STAFF | {"website"}),
+    Route("/v1/chats", "routing", STAFF | {"website"}, personal=True),
     Route("/v1/monitor", "routing", SUPERVISORS),
     Route("/v1/stats", "routing", SUPERVISORS),
     # Callbacks: staff, and a website's server key scheduling one for a visitor. The telephony
     # platform reports attempts' outcomes under its integration (`/v1/integrations/telephony`).
-    Route("/v1/callbacks", "routing", STAFF | {"website"}),
+    Route("/v1/callbacks", "routing", STAFF | {"website"}, personal=True),
     Route("/v1/api-keys", GATEWAY, ADMIN),
+    Route("/v1/webhooks", GATEWAY, ADMIN | {"partner"}),
+    # Loyalty: the programme's rules (staff read them; the contacts service lets admins change
+    # them); a contact's account is under /v1/contacts/{id}/loyalty.
+    Route("/v1/loyalty", "contacts", STAFF),
+    # Customer self-service with a customer token: the customer's own profile, consents, loyalty
+    # and erasure (contacts), their orders (orders), and their export (composed here).
+    Route("/v1/me", "contacts", CUSTOMER),
+    Route("/v1/me/orders", "orders", CUSTOMER),
+    Route("/v1/me/export", GATEWAY, CUSTOMER),
+    # Why each purpose of data collection exists, as customers are told when asked for consent.
+    Route("/v1/privacy/purposes", "contacts", ADMIN, public=True),
+    Route("/v1/auth/customer-tokens", GATEWAY, ADMIN | {"website"}),
+    Route("/v1/audit", GATEWAY, ADMIN),
 )
 
 

@@ -36,6 +36,8 @@ class Order(OrdersBase, table=True):
     placed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set when the contact was erased: the order is kept, without the person's data.
+    pseudonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class OrderLineRow(OrdersBase, table=True):

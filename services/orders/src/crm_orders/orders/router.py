@@ -29,6 +29,7 @@ from crm_orders.orders.schemas import (
     OrderUpdate,
     StatusEntryRead,
 )
+from crm_orders.privacy.errors import problems as erasure_problems
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], route_class=ServiceRoute)
 
@@ -37,7 +38,11 @@ router = APIRouter(prefix="/v1/orders", tags=["orders"], route_class=ServiceRout
     "",
     status_code=201,
     response_model=OrderRead,
-    responses={201: created_headers("The new order"), **problems(400, 409, 422)},
+    responses={
+        201: created_headers("The new order"),
+        **problems(400, 409, 422),
+        **erasure_problems(410),
+    },
 )
 def create_order(
     body: OrderCreate,
@@ -46,7 +51,7 @@ def create_order(
     idempotency: IdempotencyDep,
 ) -> Response:
     """Place an order (or keep it as a draft): lines validated and priced, capacity reserved
-    (409 sold-out), retry-safe with Idempotency-Key."""
+    (409 sold-out), 410 for a contact that was erased, retry-safe with Idempotency-Key."""
     replayed = idempotency.replay(body)
     if replayed is not None:
         return replayed
@@ -111,7 +116,11 @@ def get_order_history(order_id: uuid.UUID, principal: OrderReader, session: Sess
 @router.patch(
     "/{order_id}",
     response_model=OrderRead,
-    responses={200: {"headers": etag_header()}, **problems(400, 404, 409, 412, 422)},
+    responses={
+        200: {"headers": etag_header()},
+        **problems(400, 404, 409, 412, 422),
+        **erasure_problems(410),
+    },
 )
 def amend_order(
     order_id: uuid.UUID,
@@ -128,7 +137,11 @@ def amend_order(
 @router.post(
     "/{order_id}/place",
     response_model=OrderRead,
-    responses={200: {"headers": etag_header()}, **problems(404, 409, 412, 422)},
+    responses={
+        200: {"headers": etag_header()},
+        **problems(404, 409, 412, 422),
+        **erasure_problems(410),
+    },
 )
 def place_order(
     order_id: uuid.UUID,

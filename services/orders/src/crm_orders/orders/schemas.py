@@ -139,6 +139,9 @@ class OrderRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     history: list[StatusEntryRead]
+    pseudonymised_at: datetime | None = Field(
+        default=None, description="When the contact was erased and the order pseudonymised"
+    )
 
 
 class OrderHistory(BaseModel):

@@ -35,6 +35,9 @@ from crm_orders.orders.errors import IllegalTransition, NotAmendable, OrderNotFo
 from crm_orders.orders.models import Order, OrderLineRow, OrderStatusEntry
 from crm_orders.orders.repository import OrderFilters
 from crm_orders.orders.schemas import OrderLineIn, OrderRead, OrderUpdate, StatusEntryRead
+from crm_orders.privacy import pseudonyms
+from crm_orders.privacy import repository as erasures
+from crm_orders.privacy.errors import ContactWasErased
 
 NUMBER_COUNTER = "order"
 
@@ -101,14 +104,16 @@ def _read(
         created_at=order.created_at,
         updated_at=order.updated_at,
         history=[StatusEntryRead.model_validate(e.model_dump()) for e in history],
+        pseudonymised_at=order.pseudonymised_at,
     )
 
 
 def snapshot(read: OrderRead) -> OrderSnapshot:
-    """The whole order as the ERP receives it."""
-    return OrderSnapshot.model_validate(
-        {**read.model_dump(), "customer_reference": str(read.contact_id)}
-    )
+    """The whole order as the ERP receives it (an erased contact's under a pseudonym)."""
+    reference = str(read.contact_id)
+    if read.pseudonymised_at is not None:
+        reference = pseudonyms.customer_reference(read.contact_id)
+    return OrderSnapshot.model_validate({**read.model_dump(), "customer_reference": reference})
 
 
 def get_order(session: Session, order_id: uuid.UUID) -> OrderRead:
@@ -137,7 +142,10 @@ def create_order(
     draft: bool = False,
 ) -> OrderRead:
     """A new order with validated, priced lines: placed at once (reserving capacity, publishing
-    OrderPlaced) unless `draft`. Raises InvalidLines (422) or SoldOut (409) and writes nothing."""
+    OrderPlaced) unless `draft`. Raises InvalidLines (422), SoldOut (409) or, for a contact this
+    service knows as erased, ContactWasErased (410), and writes nothing."""
+    if erasures.is_erased(session, contact_id):
+        raise ContactWasErased(contact_id)
     priced = price_lines(session, lines, currency)
     if not draft:
         reserve(session, quantities(priced))
@@ -221,9 +229,12 @@ def create_order(
 def place_order(
     session: Session, order_id: uuid.UUID, principal: Principal, if_match: str | None
 ) -> OrderRead:
-    """Place a draft: its lines are priced again (the catalog may have changed) and reserved."""
+    """Place a draft: its lines are priced again (the catalog may have changed) and reserved; not
+    once its contact was erased (410)."""
     order = require(session, order_id, for_update=True)
     check_if_match(if_match, order.version)
+    if order.pseudonymised_at is not None:
+        raise ContactWasErased(order.contact_id)
     if order.status != "draft":
         raise IllegalTransition(order.number, order.status, "placed", order.version)
     stored = repository.lines_of(session, [order.id])[order.id]
@@ -249,9 +260,12 @@ def amend_order(
     if_match: str | None,
 ) -> OrderRead:
     """Replace the lines and/or the address of a draft or placed order; a placed order reserves
-    (or releases) the difference and publishes OrderAmended."""
+    (or releases) the difference and publishes OrderAmended. A pseudonymised order (its contact
+    was erased) takes no new address or lines: 410."""
     order = require(session, order_id, for_update=True)
     check_if_match(if_match, order.version)
+    if order.pseudonymised_at is not None:
+        raise ContactWasErased(order.contact_id)
     if order.status not in states.AMENDABLE:
         raise NotAmendable(order.number, order.status, order.version)
     current = to_read(session, order)
@@ -352,6 +366,8 @@ def change_status(
             occurred_at=at,
             source=source,
             erp_order_number=order.erp_order_number,
+            total=order.total,
+            currency=order.currency,
             tracking=tracking,
         ),
     )

@@ -53,3 +53,14 @@ class InvalidCallback(Unprocessable):
     def __init__(self, errors: list[FieldError]) -> None:
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
         super().__init__(detail, errors=errors)
+
+
+class ConsentRequired(Conflict):
+    code, title = "consent-required", "Consent required"
+
+    def __init__(self, purpose: str, contact_id: uuid.UUID | None, reason: str) -> None:
+        super().__init__(
+            f"A marketing callback needs the contact's consent for {purpose}: {reason}.",
+            purpose=purpose,
+            contact_id=None if contact_id is None else str(contact_id),
+        )

@@ -14,8 +14,10 @@ NOTE_MAX_LENGTH = 2000
 
 class Callback(RoutingBase, table=True):
     """Status: scheduled → in_progress → completed, or back to scheduled for a retry; failed after
-    the last attempt, expired when the window passes, cancelled on request. `agent_id` is the
-    agent of the current (or last) attempt."""
+    the last attempt, expired when the window passes, cancelled on request (or, with a
+    `cancel_reason`, by the service). `agent_id` is the agent of the current (or last) attempt.
+    `purpose` is service (the customer asked for it) or marketing (an outbound offer, made only
+    while the contact's phone consent is granted)."""
 
     __tablename__ = "callbacks"
     __table_args__ = (
@@ -28,6 +30,7 @@ class Callback(RoutingBase, table=True):
     contact_id: uuid.UUID | None = Field(default=None)
     phone: str = Field(max_length=32)
     category: str | None = Field(default=None, max_length=100)
+    purpose: str = Field(default="service", max_length=20)
     note: str = Field(max_length=NOTE_MAX_LENGTH)
     window_from: datetime = Field(sa_type=UTCDateTime)
     window_to: datetime = Field(sa_type=UTCDateTime)
@@ -38,6 +41,7 @@ class Callback(RoutingBase, table=True):
     preferred_agent_ids: list[str] = Field(default_factory=list, sa_type=JSON)
     created_by: str = Field(max_length=200)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancel_reason: str | None = Field(default=None, max_length=40)
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -11,15 +11,30 @@ from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
 from crm_common.pagination import Paged, SortKey, keyset_page
+from crm_routing.access import RowScope, visible
 from crm_routing.callbacks.models import Callback, CallbackAttempt
 from crm_routing.readmodel.models import KnownPhone
 
 
-def get(session: Session, callback_id: uuid.UUID, *, for_update: bool = False) -> Callback | None:
+def get(
+    session: Session,
+    callback_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    rows: RowScope | None = None,
+) -> Callback | None:
+    """The callback; with `rows`, only when they cover it."""
     stmt = select(Callback).where(col(Callback.id) == callback_id)
+    condition = None if rows is None else visible("callback", rows, _dialect(session))
+    if condition is not None:
+        stmt = stmt.where(condition)
     if for_update:
         stmt = stmt.with_for_update()
     return session.exec(stmt).first()
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def list_page(
@@ -28,12 +43,16 @@ def list_page(
     status: str | None,
     contact_id: uuid.UUID | None,
     due_before: datetime | None,
-    created_by: str | None,
+    rows: RowScope,
     limit: int,
     cursor: str | None,
 ) -> Paged[Callback]:
-    """Oldest first; `due_before`: scheduled callbacks whose next attempt is due before then."""
+    """Oldest first, of the callbacks `rows` cover; `due_before`: scheduled callbacks whose next
+    attempt is due before then."""
     stmt = select(Callback)
+    condition = visible("callback", rows, _dialect(session))
+    if condition is not None:
+        stmt = stmt.where(condition)
     if status is not None:
         stmt = stmt.where(col(Callback.status) == status)
     if contact_id is not None:
@@ -42,8 +61,6 @@ def list_page(
         stmt = stmt.where(
             col(Callback.status) == "scheduled", col(Callback.next_attempt_at) < due_before
         )
-    if created_by is not None:
-        stmt = stmt.where(col(Callback.created_by) == created_by)
     return keyset_page(session, stmt, [SortKey(col(Callback.id))], limit, cursor)
 
 

@@ -18,10 +18,17 @@ from crm_routing.callbacks.schemas import (
     CallbackRead,
     CallbackStatus,
 )
-from crm_routing.deps import IdempotencyDep, SettingsDep, TelephonyCaller, problems
+from crm_routing.deps import (
+    IdempotencyDep,
+    RowScopeDep,
+    SettingsDep,
+    TelephonyCaller,
+    problems,
+)
 from crm_routing.validation import Timestamp
 
-# A website schedules callbacks for its visitors (and sees only those); staff see every one.
+# A website schedules callbacks for its visitors (and sees only those); staff see those of their
+# rows (`crm_routing.access`).
 CALLBACK_ROLES = ("admin", "manager", "agent", "website")
 CallbackCaller = Annotated[Principal, Depends(require_roles(*CALLBACK_ROLES))]
 
@@ -65,7 +72,8 @@ def schedule_callback(
 
 @router.get("", response_model=Page[CallbackRead], responses=problems(422))
 def list_callbacks(
-    principal: CallbackCaller,
+    _principal: CallbackCaller,
+    rows: RowScopeDep,
     session: SessionDep,
     status: Annotated[CallbackStatus | None, Query()] = None,
     contact_id: Annotated[uuid.UUID | None, Query()] = None,
@@ -76,10 +84,12 @@ def list_callbacks(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[CallbackRead]:
-    """List callbacks, oldest first (a website sees the ones it scheduled)."""
+    """List callbacks, oldest first: staff those of their rows (`CRM_ROUTING_ROW_ACCESS`: an
+    agent's own and its contacts', a manager's team's, an admin's all), a website the ones it
+    scheduled."""
     items, next_cursor = service.list_callbacks(
         session,
-        principal,
+        rows,
         status=status,
         contact_id=contact_id,
         due_before=due_before,
@@ -95,10 +105,10 @@ def list_callbacks(
     responses={200: {"headers": etag_header()}, **problems(404, 422)},
 )
 def get_callback(
-    callback_id: uuid.UUID, principal: CallbackCaller, session: SessionDep
+    callback_id: uuid.UUID, _principal: CallbackCaller, rows: RowScopeDep, session: SessionDep
 ) -> Response:
-    """Read one callback with every attempt and its outcome."""
-    return _with_etag(service.get_callback(session, callback_id, principal))
+    """Read one callback with every attempt and its outcome (404 outside the caller's rows)."""
+    return _with_etag(service.get_callback(session, callback_id, rows))
 
 
 @router.post(
@@ -108,12 +118,14 @@ def get_callback(
 )
 def cancel_callback(
     callback_id: uuid.UUID,
-    principal: CallbackCaller,
+    _principal: CallbackCaller,
+    rows: RowScopeDep,
     session: SessionDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
-    """Cancel a callback that is not finished (honours If-Match); 409 once it is."""
-    return _with_etag(service.cancel(session, callback_id, principal, if_match))
+    """Cancel a callback that is not finished (honours If-Match); 409 once it is, 404 outside
+    the caller's rows."""
+    return _with_etag(service.cancel(session, callback_id, rows, if_match))
 
 
 @telephony_router.post(

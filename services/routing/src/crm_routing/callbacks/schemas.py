@@ -10,6 +10,8 @@ from crm_routing.callbacks.models import NOTE_MAX_LENGTH
 from crm_routing.validation import Label, Timestamp, clean_text
 
 CallbackStatus = Literal["scheduled", "in_progress", "completed", "failed", "cancelled", "expired"]
+CallbackPurpose = Literal["service", "marketing"]
+CancelReason = Literal["consent-withdrawn", "contact-erased"]
 Outcome = Literal["connected", "no_answer", "busy", "failed", "agent_unavailable"]
 FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled", "expired"})
 
@@ -42,6 +44,12 @@ class CallbackCreate(BaseModel):
     contact_id: uuid.UUID | None = Field(default=None, description="A known contact to call")
     phone: PhoneInput | None = Field(default=None, description="The number to call (E.164)")
     category: Label | None = Field(default=None, description="Who should call: experts of this")
+    purpose: CallbackPurpose = Field(
+        default="service",
+        description="service: the customer asked for it (the website, an agent's promise); "
+        "marketing: an outbound offer, only to a known contact whose phone consent is granted "
+        "(else 409 consent-required)",
+    )
     window_from: Timestamp = Field(description="Call no earlier than this")
     window_to: Timestamp = Field(description="Call no later than this (in the future)")
     note: Note = Field(description="What the customer wants, shown to the agent")
@@ -63,10 +71,15 @@ class CallbackRead(BaseModel):
     contact_id: uuid.UUID | None
     phone: str
     category: str | None
+    purpose: CallbackPurpose
     note: str
     window_from: datetime
     window_to: datetime
     status: CallbackStatus
+    cancel_reason: CancelReason | None = Field(
+        description="Why the service cancelled it: consent-withdrawn (a marketing callback whose "
+        "contact withdrew their phone consent) or contact-erased; null otherwise"
+    )
     attempt_count: int = Field(description="Attempts made so far")
     next_attempt_at: datetime | None = Field(description="When the next attempt is due")
     agent_id: uuid.UUID | None = Field(description="The agent of the current or last attempt")

@@ -3,7 +3,9 @@ outcomes, retries, expiry, and the recovery of attempts nobody reported on.
 
 A due callback goes to the agent who knows the customer, else the best free expert of its
 category (anyone when it has none, or once it waited `widen_after_seconds`), chosen by
-`calls.choice`. The agent is claimed like a call (a conditional update of `agents.current_call_id`,
+`calls.choice`. A marketing callback needs its contact's phone consent (the consents read model):
+it is refused without it, and cancelled (`consent-withdrawn`) instead of dialled once it is
+withdrawn. The agent is claimed like a call (a conditional update of `agents.current_call_id`,
 here to `callback:<attempt id>`), so an agent never has a call and an attempt at once.
 """
 
@@ -31,6 +33,7 @@ from crm_common.events.routing import (
 from crm_common.http import check_if_match
 from crm_common.outbox import add_event
 from crm_common.pagination import Paged
+from crm_routing.access import RowScope
 from crm_routing.agents import repository as agents
 from crm_routing.agents.models import Agent
 from crm_routing.callbacks import repository
@@ -40,6 +43,7 @@ from crm_routing.callbacks.errors import (
     AttemptNotFound,
     CallbackFinished,
     CallbackNotFound,
+    ConsentRequired,
     InvalidCallback,
 )
 from crm_routing.callbacks.models import Callback, CallbackAttempt
@@ -49,8 +53,10 @@ from crm_routing.callbacks.schemas import (
     AttemptRead,
     CallbackCreate,
     CallbackDetail,
+    CallbackPurpose,
     CallbackRead,
     CallbackStatus,
+    CancelReason,
     Outcome,
 )
 from crm_routing.calls import choice, dispatch
@@ -59,9 +65,12 @@ from crm_routing.config import RoutingSettings
 from crm_routing.db import SOURCE, Outbox
 from crm_routing.readmodel import repository as known
 from crm_routing.readmodel import service as readmodel
+from crm_routing.readmodel.models import KnownContact
 from crm_routing.validation import e164
 
 HOLDER_PREFIX = "callback:"
+# The consent a callback of each purpose needs (none for the service the customer asked for).
+CONSENT_NEEDED: dict[str, str] = {"marketing": "phone"}
 
 
 def holder(attempt_id: uuid.UUID) -> str:
@@ -75,10 +84,12 @@ def to_read(callback: Callback) -> CallbackRead:
         contact_id=callback.contact_id,
         phone=callback.phone,
         category=callback.category,
+        purpose=cast(CallbackPurpose, callback.purpose),
         note=callback.note,
         window_from=callback.window_from,
         window_to=callback.window_to,
         status=_status(callback.status),
+        cancel_reason=cast(CancelReason | None, callback.cancel_reason),
         attempt_count=callback.attempts,
         next_attempt_at=callback.next_attempt_at,
         agent_id=callback.agent_id,
@@ -194,11 +205,38 @@ def _contact_phone(session: Session, contact_id: uuid.UUID) -> tuple[uuid.UUID, 
     return contact.id, phone
 
 
+def _require_consent(session: Session, purpose: str, contact: KnownContact | None) -> None:
+    """409 consent-required unless a callback of `purpose` may call `contact`."""
+    needed = CONSENT_NEEDED.get(purpose)
+    if needed is None:
+        return
+    if contact is None:
+        raise ConsentRequired(needed, None, "the number belongs to no known contact")
+    consent = readmodel.consent_for(session, contact.id, needed)
+    if consent is None:
+        raise ConsentRequired(needed, contact.id, "the contact never gave it")
+    if not consent.granted:
+        raise ConsentRequired(needed, contact.id, "the contact withdrew it")
+
+
+def consented(session: Session, callback: Callback) -> bool:
+    """Whether the callback may still be made: its purpose needs no consent, or its contact's
+    (survivor's) consent is granted."""
+    needed = CONSENT_NEEDED.get(callback.purpose)
+    if needed is None:
+        return True
+    if callback.contact_id is None:
+        return False
+    consent = readmodel.consent_for(session, callback.contact_id, needed)
+    return consent is not None and consent.granted
+
+
 def schedule(
     session: Session, data: CallbackCreate, principal: Principal, settings: RoutingSettings
 ) -> CallbackDetail:
     """Schedule a callback: the customer's phone (from the read model for a contact), who should
-    call (the owner, then the last agent, then experts of the category or of what they bought)."""
+    call (the owner, then the last agent, then experts of the category or of what they bought).
+    A marketing callback needs the contact's phone consent (409 consent-required)."""
     now = utcnow()
     phone = _check_request(data, settings, now)
     if data.contact_id is not None:
@@ -207,6 +245,7 @@ def schedule(
     else:
         assert phone is not None
         contact = known.get_by_phone(session, phone)
+    _require_consent(session, data.purpose, contact)
     profile = readmodel.profile(session, contact)
     preferred: list[str] = []
     if contact is not None and contact.owner_id:
@@ -218,6 +257,7 @@ def schedule(
         contact_id=contact.id if contact else None,
         phone=phone,
         category=data.category or choice.history_category(profile.categories_bought),
+        purpose=data.purpose,
         note=data.note,
         window_from=data.window_from,
         window_to=data.window_to,
@@ -243,6 +283,7 @@ def schedule(
             window_to=callback.window_to,
             next_attempt_at=callback.next_attempt_at,
             scheduled_at=now,
+            purpose=data.purpose,
         ),
         source=SOURCE,
         subject=str(callback.id),
@@ -250,28 +291,24 @@ def schedule(
     return to_detail(session, callback)
 
 
-def _visible_to(principal: Principal) -> str | None:
-    """Staff see every callback; a website only those it scheduled (None: no restriction)."""
-    return None if principal.is_staff else principal.id
-
-
-def _load(
-    session: Session, callback_id: uuid.UUID, principal: Principal, *, for_update: bool = False
+def require_visible_callback(
+    session: Session, callback_id: uuid.UUID, rows: RowScope, *, for_update: bool = False
 ) -> Callback:
-    callback = repository.get(session, callback_id, for_update=for_update)
-    owner = _visible_to(principal)
-    if callback is None or (owner is not None and callback.created_by != owner):
+    """The callback, when the caller's rows hold it (a website: the callbacks it scheduled); 404
+    otherwise, whether or not it exists."""
+    callback = repository.get(session, callback_id, for_update=for_update, rows=rows)
+    if callback is None:
         raise CallbackNotFound(callback_id)
     return callback
 
 
-def get_callback(session: Session, callback_id: uuid.UUID, principal: Principal) -> CallbackDetail:
-    return to_detail(session, _load(session, callback_id, principal))
+def get_callback(session: Session, callback_id: uuid.UUID, rows: RowScope) -> CallbackDetail:
+    return to_detail(session, require_visible_callback(session, callback_id, rows))
 
 
 def list_callbacks(
     session: Session,
-    principal: Principal,
+    rows: RowScope,
     *,
     status: CallbackStatus | None,
     contact_id: uuid.UUID | None,
@@ -279,30 +316,45 @@ def list_callbacks(
     limit: int,
     cursor: str | None,
 ) -> Paged[CallbackRead]:
-    rows, next_cursor = repository.list_page(
+    found, next_cursor = repository.list_page(
         session,
         status=status,
         contact_id=contact_id,
         due_before=due_before,
-        created_by=_visible_to(principal),
+        rows=rows,
         limit=limit,
         cursor=cursor,
     )
-    return [to_read(c) for c in rows], next_cursor
+    return [to_read(c) for c in found], next_cursor
 
 
 def cancel(
-    session: Session, callback_id: uuid.UUID, principal: Principal, if_match: str | None
+    session: Session, callback_id: uuid.UUID, rows: RowScope, if_match: str | None
 ) -> CallbackDetail:
     """No further attempt; an attempt under way keeps its agent until its outcome is reported
     (or it times out). 409 once the callback is finished."""
-    callback = _load(session, callback_id, principal, for_update=True)
+    callback = require_visible_callback(session, callback_id, rows, for_update=True)
     check_if_match(if_match, callback.version)
     if callback.status in FINISHED:
         raise CallbackFinished(callback.id, callback.status)
-    now = utcnow()
+    cancel_now(session, callback, utcnow())
+    return to_detail(session, callback)
+
+
+def cancel_now(
+    session: Session, callback: Callback, now: datetime, reason: CancelReason | None = None
+) -> None:
+    """Cancel the unfinished (locked) `callback` and publish it; `reason` when the service, not a
+    caller, cancels it."""
     in_progress = callback.attempts if callback.status == "in_progress" else None
-    _set(callback, now, status="cancelled", finished_at=now, next_attempt_at=None)
+    _set(
+        callback,
+        now,
+        status="cancelled",
+        finished_at=now,
+        next_attempt_at=None,
+        cancel_reason=reason,
+    )
     session.add(callback)
     add_event(
         session,
@@ -313,11 +365,11 @@ def cancel(
             attempt_in_progress=in_progress,
             contact_id=callback.contact_id,
             cancelled_at=now,
+            reason=reason,
         ),
         source=SOURCE,
         subject=str(callback.id),
     )
-    return to_detail(session, callback)
 
 
 def _set(callback: Callback, now: datetime, **values: Any) -> None:
@@ -493,6 +545,7 @@ def start_attempt(session: Session, callback: Callback, agent: Agent, now: datet
             category=callback.category,
             note=callback.note,
             started_at=now,
+            purpose=cast(CallbackPurpose, callback.purpose),
         ),
         source=SOURCE,
         subject=str(callback.id),
@@ -523,12 +576,15 @@ class Sweep:
     started: list[uuid.UUID] = field(default_factory=list)
     expired: list[uuid.UUID] = field(default_factory=list)
     timed_out: list[uuid.UUID] = field(default_factory=list)
+    cancelled: list[uuid.UUID] = field(default_factory=list)
 
 
 def dispatch_due(session: Session, settings: RoutingSettings, now: datetime) -> Sweep:
     """One sweep in the caller's transaction: attempts without an outcome for longer than
     `callback_attempt_timeout_seconds` fail (their agents freed), callbacks whose window closed
-    expire, and due callbacks are routed to free agents, the longest due first."""
+    expire, and due callbacks are routed to free agents, the longest due first — except a
+    marketing callback whose contact withdrew the consent it needs: that one is cancelled
+    (`consent-withdrawn`), never dialled."""
     sweep = Sweep()
     batch = settings.callback_batch_size
     started_before = now - timedelta(seconds=settings.callback_attempt_timeout_seconds)
@@ -541,7 +597,10 @@ def dispatch_due(session: Session, settings: RoutingSettings, now: datetime) -> 
     if not agents.available(session, now, anyone=True, limit=1):
         return sweep  # nobody is free: every due callback waits for the next sweep
     for callback in repository.due(session, now, batch):
-        if route(session, callback, settings, now) is not None:
+        if not consented(session, callback):
+            cancel_now(session, callback, now, "consent-withdrawn")
+            sweep.cancelled.append(callback.id)
+        elif route(session, callback, settings, now) is not None:
             sweep.started.append(callback.id)
     return sweep
 

@@ -11,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, bindparam, func, or_, update
 from sqlmodel import Session, col, select
 
+from crm_routing.access import RowScope, visible
 from crm_routing.calls.models import Call
 
 _GET = select(Call).where(col(Call.call_id) == bindparam("call_id"))
@@ -25,6 +26,13 @@ _ANY_WAITING = select(Call.call_id).where(col(Call.status) == "queued").limit(1)
 
 def get(session: Session, call_id: str, *, for_update: bool = False) -> Call | None:
     stmt = _GET_FOR_UPDATE if for_update else _GET
+    return session.exec(stmt, params={"call_id": call_id}).first()
+
+
+def get_visible(session: Session, call_id: str, rows: RowScope) -> Call | None:
+    """The call when `rows` covers it (the plain statement when it covers every call)."""
+    condition = visible("call", rows, session.get_bind().dialect.name)
+    stmt = _GET if condition is None else _GET.where(condition)
     return session.exec(stmt, params={"call_id": call_id}).first()
 
 

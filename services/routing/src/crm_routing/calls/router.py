@@ -9,6 +9,7 @@ from crm_routing.calls.schemas import CallAnswer, CallEvent, CallRead, ScreenPop
 from crm_routing.deps import (
     CallReader,
     IdempotencyDep,
+    RowScopeDep,
     SettingsDep,
     StaffCaller,
     TelephonyCaller,
@@ -64,14 +65,18 @@ def post_telephony_call_event(
 
 
 @router.get("/{call_id}", response_model=CallRead, responses=problems(404, 422))
-def get_call(_principal: CallReader, session: SessionDep, call_id: CallId = CallIdPath) -> Response:
-    """The call's state and assigned agent (its place in the queue while queued)."""
-    return json_response(service.get_call(session, call_id))
+def get_call(
+    _principal: CallReader, rows: RowScopeDep, session: SessionDep, call_id: CallId = CallIdPath
+) -> Response:
+    """The call's state and assigned agent (its place in the queue while queued). Staff read the
+    calls of their rows (`CRM_ROUTING_ROW_ACCESS`): another call is a 404."""
+    return json_response(service.get_call(session, call_id, rows))
 
 
 @router.get("/{call_id}/screen-pop", response_model=ScreenPop, responses=problems(404, 422))
 def get_screen_pop(
-    _principal: StaffCaller, session: SessionDep, call_id: CallId = CallIdPath
+    _principal: StaffCaller, rows: RowScopeDep, session: SessionDep, call_id: CallId = CallIdPath
 ) -> Response:
-    """Who is calling: the contact, what they bought and spent, open orders and opportunities."""
-    return json_response(service.screen_pop(session, call_id))
+    """Who is calling: the contact, what they bought and spent, open orders and opportunities
+    (404 for a call outside the caller's rows)."""
+    return json_response(service.screen_pop(session, call_id, rows))

@@ -8,6 +8,7 @@ from crm_common.db import utcnow
 from crm_common.errors import FieldError
 from crm_common.events.routing import CallAbandoned, CallEnded
 from crm_common.outbox import add_event
+from crm_routing.access import RowScope
 from crm_routing.agents import repository as agents
 from crm_routing.agents.models import Agent
 from crm_routing.calls import choice, dispatch
@@ -61,11 +62,16 @@ def to_read(session: Session, call: Call) -> CallRead:
     )
 
 
-def get_call(session: Session, call_id: str) -> CallRead:
-    call = calls.get(session, call_id)
+def require_visible_call(session: Session, call_id: str, rows: RowScope) -> Call:
+    """The call, when the caller's rows hold it; 404 otherwise (whether or not it exists)."""
+    call = calls.get_visible(session, call_id, rows)
     if call is None:
         raise CallNotFound(call_id)
-    return to_read(session, call)
+    return call
+
+
+def get_call(session: Session, call_id: str, rows: RowScope) -> CallRead:
+    return to_read(session, require_visible_call(session, call_id, rows))
 
 
 def _numbers(event: CallEvent, region: str) -> tuple[str | None, str | None]:
@@ -327,11 +333,9 @@ def _money(value: Decimal) -> Decimal:
     return cents if cents == value else value.normalize()
 
 
-def screen_pop(session: Session, call_id: str) -> ScreenPop:
+def screen_pop(session: Session, call_id: str, rows: RowScope) -> ScreenPop:
     """Who is calling and what they bought, from the read models."""
-    call = calls.get(session, call_id)
-    if call is None:
-        raise CallNotFound(call_id)
+    call = require_visible_call(session, call_id, rows)
     profile = readmodel.caller_by_id(session, call.contact_id)
     contact = profile.contact
     value: dict[str, Decimal] = {}

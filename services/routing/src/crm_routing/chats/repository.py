@@ -11,13 +11,24 @@ from sqlmodel import Session, col, select
 
 from crm_common.db import UTCDateTime
 from crm_common.pagination import Paged, SortKey, keyset_page
+from crm_routing.access import RowScope, visible
 from crm_routing.agents.models import Agent
 from crm_routing.chats.models import Chat, ChatMessage
 from crm_routing.web.models import WebSession
 
 
-def get(session: Session, chat_id: uuid.UUID, *, for_update: bool = False) -> Chat | None:
+def get(
+    session: Session,
+    chat_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    rows: RowScope | None = None,
+) -> Chat | None:
+    """The chat; with `rows`, only when they cover it."""
     stmt = select(Chat).where(col(Chat.id) == chat_id)
+    condition = None if rows is None else visible("chat", rows, session.get_bind().dialect.name)
+    if condition is not None:
+        stmt = stmt.where(condition)
     if for_update:
         stmt = stmt.with_for_update()
     return session.exec(stmt).first()

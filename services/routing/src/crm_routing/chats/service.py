@@ -18,6 +18,7 @@ from crm_common.http import check_if_match
 from crm_common.outbox import add_event
 from crm_common.pagination import Paged
 from crm_common.sse import Fetch, SseEvent
+from crm_routing.access import RowScope
 from crm_routing.agents import repository as agents
 from crm_routing.chats import repository
 from crm_routing.chats.errors import (
@@ -70,13 +71,11 @@ def message_read(message: ChatMessage) -> MessageRead:
 
 
 def accept_offer(
-    session: Session, session_id: str, settings: RoutingSettings
+    session: Session, session_id: str, rows: RowScope, settings: RoutingSettings
 ) -> tuple[ChatRead, bool]:
     """The visitor accepts the session's chat offer: (the chat, True) when this opened it, (the
     open chat, False) when it was open already (a retried accept)."""
-    web = web_sessions.get_session(session, session_id, for_update=True)
-    if web is None:
-        raise WebSessionNotFound(session_id)
+    web = web.require_visible_session(session, session_id, rows, for_update=True)
     existing = repository.of_session(session, session_id)
     if existing is not None:
         return _already(existing, session_id)
@@ -142,15 +141,19 @@ def _contact(session: Session, contact_id: uuid.UUID | None) -> dict[str, Any] |
     return None if summary is None else summary.model_dump(mode="json")
 
 
-def _get(session: Session, chat_id: uuid.UUID, *, for_update: bool = False) -> Chat:
-    chat = repository.get(session, chat_id, for_update=for_update)
+def require_visible_chat(
+    session: Session, chat_id: uuid.UUID, rows: RowScope, *, for_update: bool = False
+) -> Chat:
+    """The chat, when the caller's rows hold it (a website: every chat); 404 otherwise, whether
+    or not it exists."""
+    chat = repository.get(session, chat_id, for_update=for_update, rows=rows)
     if chat is None:
         raise ChatNotFound(chat_id)
     return chat
 
 
-def get_chat(session: Session, chat_id: uuid.UUID) -> ChatRead:
-    return to_read(_get(session, chat_id))
+def get_chat(session: Session, chat_id: uuid.UUID, rows: RowScope) -> ChatRead:
+    return to_read(require_visible_chat(session, chat_id, rows))
 
 
 def authors_of(principal: Principal) -> frozenset[str]:
@@ -168,13 +171,17 @@ def closer_of(principal: Principal) -> Author:
 
 
 def post_message(
-    session: Session, chat_id: uuid.UUID, data: MessageCreate, principal: Principal
+    session: Session,
+    chat_id: uuid.UUID,
+    data: MessageCreate,
+    principal: Principal,
+    rows: RowScope,
 ) -> MessageRead:
     """Add a message to the open chat (under the chat's row lock: ids in commit order); the
     visitor's messages also reach the agent's feed."""
     if data.author not in authors_of(principal):
         raise AuthorNotAllowed(data.author)
-    chat = _get(session, chat_id, for_update=True)
+    chat = require_visible_chat(session, chat_id, rows, for_update=True)
     if chat.status != "open":
         raise ChatClosed(chat_id)
     message = repository.add_message(session, chat.id, data.author, data.text)
@@ -190,19 +197,23 @@ def post_message(
 
 
 def list_messages(
-    session: Session, chat_id: uuid.UUID, limit: int, cursor: str | None
+    session: Session, chat_id: uuid.UUID, rows: RowScope, limit: int, cursor: str | None
 ) -> Paged[MessageRead]:
-    _get(session, chat_id)
+    require_visible_chat(session, chat_id, rows)
     rows, next_cursor = repository.messages_page(session, chat_id, limit, cursor)
     return [message_read(m) for m in rows], next_cursor
 
 
 def close_chat(
-    session: Session, chat_id: uuid.UUID, principal: Principal, if_match: str | None
+    session: Session,
+    chat_id: uuid.UUID,
+    principal: Principal,
+    rows: RowScope,
+    if_match: str | None,
 ) -> ChatRead:
     """Close the open chat: its agent's place is free again, and routing.chat.closed carries the
     transcript (honours If-Match)."""
-    chat = _get(session, chat_id, for_update=True)
+    chat = require_visible_chat(session, chat_id, rows, for_update=True)
     check_if_match(if_match, chat.version)
     if chat.status != "open":
         raise ChatClosed(chat_id)
@@ -264,10 +275,6 @@ def _transcript(session: Session, chat_id: uuid.UUID) -> tuple[list[ChatLine], i
         if len(batch) < 500:
             return lines, count, truncated
         after = batch[-1].id or after
-
-
-def require_chat(session: Session, chat_id: uuid.UUID) -> None:
-    _get(session, chat_id)
 
 
 def fetcher(engine: Engine, chat_id: uuid.UUID) -> Fetch:

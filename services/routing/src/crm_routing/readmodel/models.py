@@ -61,3 +61,30 @@ class CustomerOpportunity(RoutingBase, table=True):
     open: bool = Field(default=True)
     version: int
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class KnownConsent(RoutingBase, table=True):
+    """A contact's latest consent for a purpose (email_marketing, sms, phone, profiling), as
+    `contacts.consent.changed.v1` told it; an older change read again never replaces a newer one."""
+
+    __tablename__ = "known_consents"
+
+    contact_id: uuid.UUID = Field(primary_key=True)
+    purpose: str = Field(primary_key=True, max_length=40)
+    granted: bool
+    source: str = Field(max_length=200)
+    changed_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ErasedContact(RoutingBase, table=True):
+    """One erasure (`contacts.contact.erased.v1`) carried out: confirmed once per request, and
+    events about an erased contact read later never bring its data back."""
+
+    __tablename__ = "erased_contacts"
+
+    request_id: uuid.UUID = Field(primary_key=True)
+    contact_id: uuid.UUID = Field(index=True)
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    erased_at: datetime = Field(sa_type=UTCDateTime)
+    records: int = Field(description="Rows anonymised or deleted")

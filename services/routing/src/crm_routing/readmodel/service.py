@@ -1,7 +1,9 @@
 """Keeping the read models in step with other services' events, and reading a caller's profile.
 
 Snapshots carry the aggregate's version: an older snapshot arriving after a newer one is ignored,
-so redeliveries and replays from the earliest offset never move the model backwards.
+so redeliveries and replays from the earliest offset never move the model backwards. Consents
+carry when they changed: only a newer change replaces the stored one. Nothing about an erased
+contact is stored again (`erased_contacts`), whatever arrives late.
 """
 
 import uuid
@@ -15,7 +17,12 @@ from crm_common.db import utcnow
 from crm_common.events import contacts as contact_events
 from crm_common.events import orders as order_events
 from crm_routing.readmodel import repository
-from crm_routing.readmodel.models import CustomerOpportunity, CustomerOrder, KnownContact
+from crm_routing.readmodel.models import (
+    CustomerOpportunity,
+    CustomerOrder,
+    KnownConsent,
+    KnownContact,
+)
 
 CLOSED_ORDER_STATUSES = frozenset({"delivered", "cancelled", "draft"})
 
@@ -28,6 +35,8 @@ def display_name(snapshot: contact_events.ContactSnapshot) -> str | None:
 
 
 def apply_contact(session: Session, snapshot: contact_events.ContactSnapshot) -> None:
+    if repository.is_erased(session, snapshot.id):
+        return
     contact = repository.get_contact(session, snapshot.id)
     if contact is not None and contact.version > snapshot.version:
         return
@@ -47,6 +56,8 @@ def apply_contact(session: Session, snapshot: contact_events.ContactSnapshot) ->
 
 
 def apply_merge(session: Session, merged: contact_events.ContactMerged) -> None:
+    if repository.is_erased(session, merged.survivor_id):
+        return
     apply_contact(session, merged.survivor)
     duplicate = repository.get_contact(session, merged.duplicate_id)
     if duplicate is None:
@@ -59,6 +70,8 @@ def apply_merge(session: Session, merged: contact_events.ContactMerged) -> None:
 
 
 def apply_order(session: Session, snapshot: order_events.OrderSnapshot) -> None:
+    if repository.is_erased(session, snapshot.contact_id):
+        return
     order = repository.get_order(session, snapshot.id)
     if order is not None and order.version > snapshot.version:
         return
@@ -97,6 +110,8 @@ def apply_order_status(session: Session, change: order_events.OrderStatusChanged
 def apply_opportunity(
     session: Session, snapshot: order_events.OpportunitySnapshot, *, open_: bool | None = None
 ) -> None:
+    if repository.is_erased(session, snapshot.contact_id):
+        return
     opportunity = repository.get_opportunity(session, snapshot.id)
     if opportunity is not None and opportunity.version > snapshot.version:
         return
@@ -120,6 +135,46 @@ def apply_opportunity(
     opportunity.version = snapshot.version
     opportunity.updated_at = snapshot.updated_at
     session.add(opportunity)
+
+
+def apply_consent(session: Session, change: contact_events.ConsentChanged) -> None:
+    """Keep the latest consent per contact and purpose: a change no newer than the stored one
+    (an event read again) changes nothing."""
+    if repository.is_erased(session, change.contact_id):
+        return
+    consent = repository.get_consent(session, change.contact_id, change.purpose)
+    if consent is not None and consent.changed_at >= change.changed_at:
+        return
+    if consent is None:
+        consent = KnownConsent(
+            contact_id=change.contact_id,
+            purpose=change.purpose,
+            granted=change.granted,
+            source=change.source,
+            changed_at=change.changed_at,
+        )
+    consent.granted, consent.source = change.granted, change.source
+    consent.changed_at, consent.updated_at = change.changed_at, utcnow()
+    session.add(consent)
+
+
+def consent_for(session: Session, contact_id: uuid.UUID, purpose: str) -> KnownConsent | None:
+    """The latest consent for `purpose` of the contact (of its survivor when it was merged), or
+    None when it was never given nor withdrawn."""
+    contact = survivor(session, repository.get_contact(session, contact_id))
+    return repository.get_consent(session, contact.id if contact else contact_id, purpose)
+
+
+def family(session: Session, contact_id: uuid.UUID) -> list[uuid.UUID]:
+    """`contact_id` and every contact merged into it, directly or through another merge."""
+    found = [contact_id]
+    seen = {contact_id}
+    frontier = [contact_id]
+    while frontier:
+        frontier = [i for i in repository.merged_into(session, frontier) if i not in seen]
+        seen.update(frontier)
+        found.extend(frontier)
+    return found
 
 
 @dataclass

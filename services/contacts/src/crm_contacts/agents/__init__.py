@@ -1,0 +1,1 @@
+"""The agents of the routing service as its events tell (id → team), for row-level access."""
