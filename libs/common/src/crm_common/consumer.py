@@ -1,5 +1,6 @@
 """Idempotent event consumers: effects and the processed-event mark commit together."""
 
+import functools
 import logging
 import threading
 import time
@@ -16,6 +17,7 @@ from sqlmodel import Field, Session, SQLModel
 from crm_common.db import UTCDateTime, transaction, utcnow
 from crm_common.events.envelope import CloudEvent
 from crm_common.kafka import ensure_topics, make_consumer, make_producer
+from crm_common.logging import request_id_var
 
 log = logging.getLogger("crm.consumer")
 
@@ -181,3 +183,18 @@ class EventConsumer:
                 except Exception:  # a broken client is discarded either way
                     log.debug("client close failed", exc_info=True)
         self._consumer, self._dlq = None, None
+
+
+def correlated(handler: Handler) -> Handler:
+    """`handler` with the event's correlation id as the request id, so that the events it
+    publishes and its log lines carry the id of the request that started it all."""
+
+    @functools.wraps(handler)
+    def run(session: Session, event: CloudEvent) -> None:
+        token = request_id_var.set(event.correlationid)
+        try:
+            handler(session, event)
+        finally:
+            request_id_var.reset(token)
+
+    return run

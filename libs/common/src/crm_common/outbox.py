@@ -19,6 +19,7 @@ from crm_common.db import UTCDateTime, table_of, transaction, utcnow
 from crm_common.events.envelope import CloudEvent, EventPayload
 from crm_common.kafka import ensure_topics, make_producer
 from crm_common.logging import current_request_id
+from crm_common.settings import ServiceSettings
 
 log = logging.getLogger("crm.outbox")
 
@@ -111,6 +112,25 @@ class OutboxRelay:
     Consumers are idempotent, so what they already had is a no-op. (The broker's end offsets cannot
     tell: Tansu reports the start of the last batch.)
     """
+
+    @classmethod
+    def for_service(
+        cls,
+        engine: Engine,
+        model: type[OutboxRecordBase],
+        settings: ServiceSettings,
+        registry: CollectorRegistry | None = None,
+    ) -> "OutboxRelay":
+        """The relay of a service's outbox, as its settings configure it."""
+        return cls(
+            engine,
+            model,
+            settings.kafka_bootstrap_servers,
+            client_id=f"{settings.service_name}-relay",
+            poll_seconds=settings.relay_poll_seconds,
+            batch_size=settings.relay_batch_size,
+            registry=registry,
+        )
 
     def __init__(
         self,

@@ -34,7 +34,6 @@ contact appear.
   request is done; the request completes with the last confirmation (crm_contacts.privacy).
 """
 
-import functools
 import logging
 import uuid
 from collections.abc import Mapping
@@ -44,10 +43,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from crm_common.consumer import EventConsumer, Handler
+from crm_common.consumer import EventConsumer, Handler, correlated
 from crm_common.events import orders, routing
 from crm_common.events.envelope import CloudEvent
-from crm_common.logging import request_id_var
 from crm_contacts.access import EVERYTHING
 from crm_contacts.agents import service as agents
 from crm_contacts.config import ContactsSettings
@@ -469,21 +467,6 @@ def _in_turn(*handlers: Handler) -> Handler:
     return run
 
 
-def _correlated(handler: Handler) -> Handler:
-    """`handler` with the event's correlation id as the request id, so the events it publishes and
-    its log lines carry the id of the request that started it all."""
-
-    @functools.wraps(handler)
-    def run(session: Session, event: CloudEvent) -> None:
-        token = request_id_var.set(event.correlationid)
-        try:
-            handler(session, event)
-        finally:
-            request_id_var.reset(token)
-
-    return run
-
-
 def on_orders_erasure_completed(session: Session, event: CloudEvent) -> None:
     done = orders.ErasureCompleted.model_validate(event.data)
     privacy.confirm_erasure(session, "orders", done.request_id, done.contact_id, done.completed_at)
@@ -495,21 +478,21 @@ def on_routing_erasure_completed(session: Session, event: CloudEvent) -> None:
 
 
 HANDLERS: Mapping[str, Handler] = {
-    orders.OrderPlaced.event_type: _correlated(on_order_placed),
-    orders.OrderStatusChanged.event_type: _correlated(
+    orders.OrderPlaced.event_type: correlated(on_order_placed),
+    orders.OrderStatusChanged.event_type: correlated(
         _in_turn(on_order_status_changed, on_order_delivered)
     ),
-    orders.OrderCancelled.event_type: _correlated(on_order_cancelled),
-    orders.OpportunityCreated.event_type: _correlated(on_opportunity_created),
-    orders.OpportunityStageChanged.event_type: _correlated(on_opportunity_stage_changed),
-    routing.CallEnded.event_type: _correlated(on_call_ended),
-    routing.CallAbandoned.event_type: _correlated(on_call_abandoned),
-    routing.ChatClosed.event_type: _correlated(on_chat_closed),
-    routing.AgentCreated.event_type: _correlated(on_agent_created),
-    routing.AgentUpdated.event_type: _correlated(on_agent_updated),
-    routing.AgentDeactivated.event_type: _correlated(on_agent_deactivated),
-    orders.ErasureCompleted.event_type: _correlated(on_orders_erasure_completed),
-    routing.ErasureCompleted.event_type: _correlated(on_routing_erasure_completed),
+    orders.OrderCancelled.event_type: correlated(on_order_cancelled),
+    orders.OpportunityCreated.event_type: correlated(on_opportunity_created),
+    orders.OpportunityStageChanged.event_type: correlated(on_opportunity_stage_changed),
+    routing.CallEnded.event_type: correlated(on_call_ended),
+    routing.CallAbandoned.event_type: correlated(on_call_abandoned),
+    routing.ChatClosed.event_type: correlated(on_chat_closed),
+    routing.AgentCreated.event_type: correlated(on_agent_created),
+    routing.AgentUpdated.event_type: correlated(on_agent_updated),
+    routing.AgentDeactivated.event_type: correlated(on_agent_deactivated),
+    orders.ErasureCompleted.event_type: correlated(on_orders_erasure_completed),
+    routing.ErasureCompleted.event_type: correlated(on_routing_erasure_completed),
 }
 
 

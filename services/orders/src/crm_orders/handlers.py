@@ -10,16 +10,14 @@
 `EventConsumer` applies each event once (its effects and the processed-event row commit together).
 """
 
-import functools
 from collections.abc import Mapping
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from crm_common.consumer import EventConsumer, Handler
+from crm_common.consumer import EventConsumer, Handler, correlated
 from crm_common.events import contacts
 from crm_common.events.envelope import CloudEvent
-from crm_common.logging import request_id_var
 from crm_orders.config import OrdersSettings
 from crm_orders.db import ProcessedEvent
 from crm_orders.privacy import service as privacy
@@ -33,23 +31,8 @@ def on_contact_erased(session: Session, event: CloudEvent) -> None:
     privacy.erase_contact(session, contacts.ContactErased.model_validate(event.data))
 
 
-def _correlated(handler: Handler) -> Handler:
-    """`handler` with the event's correlation id as the request id, so that the events it
-    publishes carry it."""
-
-    @functools.wraps(handler)
-    def run(session: Session, event: CloudEvent) -> None:
-        token = request_id_var.set(event.correlationid)
-        try:
-            handler(session, event)
-        finally:
-            request_id_var.reset(token)
-
-    return run
-
-
 HANDLERS: Mapping[str, Handler] = {
-    contacts.ContactErased.event_type: _correlated(on_contact_erased),
+    contacts.ContactErased.event_type: correlated(on_contact_erased),
 }
 
 

@@ -37,6 +37,7 @@ from crm_contacts.db import Outbox
 from crm_contacts.duplicates.matching import ContactProfile, rank
 from crm_contacts.duplicates.schemas import DuplicateCandidate
 from crm_contacts.interactions import repository as interactions
+from crm_contacts.loyalty import service as loyalty
 from crm_contacts.tasks import repository as tasks
 
 MAX_CANDIDATES = 20
@@ -122,6 +123,7 @@ def merge(
     interactions.move_to(session, duplicate.id, survivor.id)
     tasks.move_to(session, duplicate.id, survivor.id)
     _move_consents(session, survivor.id, duplicate.id)
+    loyalty.merge_accounts(session, survivor.id, duplicate.id)
     _move_members(session, survivor, duplicate)
     contacts.redirect_merged(session, duplicate.id, survivor.id)
 

@@ -386,6 +386,43 @@ def adjust(
     )
 
 
+def merge_accounts(
+    session: Session, survivor_id: uuid.UUID, duplicate_id: uuid.UUID, now: datetime | None = None
+) -> None:
+    """A merge moves the duplicate's points to the survivor: each open lot becomes a lot of the
+    survivor with the same points left and the same expiry, the duplicate's balance goes to zero,
+    and what it earned counts towards the survivor's tier."""
+    now = now or utcnow()
+    duplicate, lots = _locked(session, duplicate_id, now, create=False)
+    if duplicate is None or (duplicate.balance == 0 and duplicate.earned == 0):
+        return
+    survivor, _ = _locked(session, survivor_id, now, create=True)
+    assert survivor is not None  # created above unless present
+    for lot in lots:
+        # No order id: an order earns once, and its entry stays with the duplicate.
+        origin = f" (order {lot.order_id})" if lot.order_id else ""
+        _append(
+            session,
+            survivor,
+            EntryKind.adjust,
+            lot.unspent,
+            now,
+            reason=f"Moved from merged contact {duplicate_id}{origin}",
+            expires_at=lot.expires_at,
+        )
+    survivor.earned += duplicate.earned
+    if duplicate.balance > 0:
+        _debit(
+            session,
+            duplicate,
+            lots,
+            EntryKind.adjust,
+            duplicate.balance,
+            f"Moved to contact {survivor_id} (merge)",
+            now,
+        )
+
+
 def earn_for_order(
     session: Session,
     contact_id: uuid.UUID,

@@ -14,17 +14,7 @@ from pydantic import (
 )
 
 from crm_common.auth import ROLES, Role
-
-
-def _storable(value: str) -> str:
-    """Text a database can store: no NUL characters, no lone surrogates (else a 422, not a 500)."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("must be valid Unicode text") from exc
-    return value
+from crm_common.validation import clean_text
 
 
 def _distinct(roles: list[Role]) -> list[Role]:
@@ -34,8 +24,8 @@ def _distinct(roles: list[Role]) -> list[Role]:
 
 MAX_RATE_LIMIT_PER_MINUTE = 1_000_000
 
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable)]
-Description = Annotated[str, Field(max_length=1000), AfterValidator(_storable)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(clean_text)]
+Description = Annotated[str, Field(max_length=1000), AfterValidator(clean_text)]
 Roles = Annotated[
     list[Role],
     Field(min_length=1, max_length=len(ROLES), description="At least one role"),

@@ -2,6 +2,8 @@
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 from fastapi import Request, Response
@@ -72,6 +74,22 @@ class BadGateway(DomainError):
     status, code, title = 502, "bad-gateway", "Bad gateway"
 
 
+@contextmanager
+def upstream_errors(service: str) -> Iterator[None]:
+    """A failure to reach `service` or to get its answer, as the 502/503/504 problem it means."""
+    try:
+        yield
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        log.warning("upstream %s unreachable: %r", service, exc)
+        raise UpstreamUnavailable(f"The {service} service is unavailable; retry later.") from exc
+    except httpx.TimeoutException as exc:
+        log.warning("upstream %s timed out: %r", service, exc)
+        raise UpstreamTimeout(f"The {service} service did not answer in time.") from exc
+    except httpx.TransportError as exc:
+        log.warning("upstream %s failed: %r", service, exc)
+        raise BadGateway(f"The {service} service gave no valid answer.") from exc
+
+
 def _header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope["headers"]:
         if key == name:
@@ -126,24 +144,8 @@ class Forwarder:
             content=body,
             timeout=self.timeout,
         )
-        try:
+        with upstream_errors(service):
             answer = await self.client.send(upstream_request, stream=True)
-        except httpx.ConnectError as exc:
-            log.warning("upstream %s unreachable: %r", service, exc)
-            raise UpstreamUnavailable(
-                f"The {service} service is unavailable; retry later."
-            ) from exc
-        except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            log.warning("upstream %s: no connection in time: %r", service, exc)
-            raise UpstreamUnavailable(
-                f"The {service} service is unavailable; retry later."
-            ) from exc
-        except httpx.TimeoutException as exc:
-            log.warning("upstream %s timed out: %r", service, exc)
-            raise UpstreamTimeout(f"The {service} service did not answer in time.") from exc
-        except httpx.TransportError as exc:
-            log.warning("upstream %s failed: %r", service, exc)
-            raise BadGateway(f"The {service} service gave no valid answer.") from exc
 
         content_type = answer.headers.get("content-type", "")
         if content_type.startswith("text/event-stream"):
@@ -187,21 +189,10 @@ class Forwarder:
         }
         url = self.bases[service].join(path)
         limit = self.timeout if timeout is None else httpx.Timeout(timeout)
-        try:
+        with upstream_errors(service):
             return await self.client.request(
                 method, url, params=params, headers=headers, timeout=limit
             )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            log.warning("upstream %s unreachable: %r", service, exc)
-            raise UpstreamUnavailable(
-                f"The {service} service is unavailable; retry later."
-            ) from exc
-        except httpx.TimeoutException as exc:
-            log.warning("upstream %s timed out: %r", service, exc)
-            raise UpstreamTimeout(f"The {service} service did not answer in time.") from exc
-        except httpx.TransportError as exc:
-            log.warning("upstream %s failed: %r", service, exc)
-            raise BadGateway(f"The {service} service gave no valid answer.") from exc
 
     def _request_headers(self, scope: Scope, principal: Principal) -> Headers:
         listed = self._connection_listed(_header(scope, b"connection"))

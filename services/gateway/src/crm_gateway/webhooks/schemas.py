@@ -2,13 +2,12 @@
 only in the answers to a creation and to a rotation."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from crm_common.validation import Timestamp, clean_text
 from crm_gateway.webhooks.matching import MAX_PATTERN_LENGTH, pattern_problem
 from crm_gateway.webhooks.models import DESCRIPTION_MAX_LENGTH, URL_MAX_LENGTH
 
@@ -55,27 +55,6 @@ def _patterns(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _storable(value: str) -> str:
-    """Text a database can store: no NUL characters, no lone surrogates (else a 422, not a 500)."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("must be valid Unicode text") from exc
-    return value
-
-
-def _to_utc(value: datetime) -> datetime:
-    try:
-        value = value.astimezone(UTC)
-    except OverflowError as exc:
-        raise ValueError("timestamp out of range") from exc
-    if not 1900 <= value.year <= 2999:
-        raise ValueError("timestamp must fall between the years 1900 and 2999")
-    return value
-
-
 Url = Annotated[
     str,
     StringConstraints(min_length=1, max_length=URL_MAX_LENGTH),
@@ -95,8 +74,7 @@ EventTypes = Annotated[
     ),
     AfterValidator(_patterns),
 ]
-Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH), AfterValidator(_storable)]
-Timestamp = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH), AfterValidator(clean_text)]
 
 
 class WebhookCreate(BaseModel):
