@@ -85,10 +85,17 @@ def as_role(service_settings: RoutingSettings) -> Callable[..., dict[str, str]]:
     """The gateway's identity header for a caller with the given roles."""
 
     def headers(
-        *roles: str, principal_id: str = "test-key", agent_id: str | None = None
+        *roles: str,
+        principal_id: str = "test-key",
+        agent_id: str | None = None,
+        team: str | None = None,
     ) -> dict[str, str]:
         return identity_headers(
-            service_settings.internal_secret, *roles, principal_id=principal_id, agent_id=agent_id
+            service_settings.internal_secret,
+            *roles,
+            principal_id=principal_id,
+            agent_id=agent_id,
+            team=team,
         )
 
     return headers

@@ -5,8 +5,8 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 
+from crm_common.access import RowAccess
 from crm_common.settings import ServiceSettings
-from crm_contacts.access import RowAccess
 
 # Services that confirm erasures with an event this service consumes (crm_contacts.handlers).
 ErasureService = Literal["orders", "routing"]

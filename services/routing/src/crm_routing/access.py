@@ -24,6 +24,8 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, String, cast, exists, false, func, or_
 from sqlmodel import col, select
 
+from crm_common.access import RowAccess
+from crm_common.access import row_scope as common_row_scope
 from crm_common.auth import Principal
 from crm_routing.agents.models import Agent
 from crm_routing.callbacks.models import Callback, CallbackAttempt
@@ -32,7 +34,6 @@ from crm_routing.chats.models import Chat
 from crm_routing.readmodel.models import KnownContact
 from crm_routing.web.models import WebSession
 
-RowAccess = Literal["scoped", "open"]
 Record = Literal["call", "callback", "chat", "session"]
 
 # Roles that see every record in both modes.
@@ -67,21 +68,22 @@ NOTHING = RowScope()
 
 def row_scope(principal: Principal, mode: RowAccess) -> RowScope:
     """The records `principal` may see under `mode` (the widest of its roles)."""
-    if principal.has_any(ALL_ROWS_ROLES) or (mode == "open" and principal.is_staff):
+    staff = common_row_scope(principal, mode, ALL_ROWS_ROLES)
+    if staff.everything:
         return EVERYTHING
-    agent_ids: set[str] = set()
-    teams: set[str] = set()
-    if principal.agent_id and principal.has_any({"agent", "manager"}):
-        agent_ids.add(principal.agent_id)
-    if principal.team and "manager" in principal.roles:
-        teams.add(principal.team)
     whole = frozenset(r for role in principal.roles for r in WHOLE_RECORDS.get(role, ()))
     return RowScope(
-        agent_ids=frozenset(agent_ids),
-        teams=frozenset(teams),
+        agent_ids=staff.agent_ids,
+        teams=staff.teams,
         whole=whole,
         scheduled_by=principal.id if "website" in principal.roles else None,
     )
+
+
+def sees_agent(scope: RowScope, agent_id: uuid.UUID, team: str | None) -> bool:
+    """Whether `scope` covers everything about the agent `agent_id` of `team` (its feed)."""
+    own = {i for a in scope.agent_ids if (i := _as_uuid(a)) is not None}
+    return scope.everything or agent_id in own or (team is not None and team in scope.teams)
 
 
 # --- the rule as SQL ---------------------------------------------------------------------------
@@ -144,9 +146,7 @@ class _Agents:
         if self.texts:
             matches.append(text.in_(self.texts))
         if self.teams:
-            matches.append(
-                exists().where(col(Agent.team).in_(self.teams), self._same_agent(text))
-            )
+            matches.append(exists().where(col(Agent.team).in_(self.teams), self._same_agent(text)))
         return or_(false(), *matches)
 
     def _same_agent(self, text: Any) -> ColumnElement[bool]:

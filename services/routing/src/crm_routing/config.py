@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import AliasChoices, Field
 
+from crm_common.access import RowAccess
 from crm_common.settings import ServiceSettings
-from crm_routing.access import RowAccess
 
 
 def _env(name: str) -> AliasChoices:

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from crm_common.consumer import EventConsumer, Handler
 from crm_common.events import contacts, orders
 from crm_common.events.envelope import CloudEvent
+from crm_routing.callbacks import service as callbacks
 from crm_routing.config import RoutingSettings
 from crm_routing.db import ProcessedEvent
 from crm_routing.privacy import service as privacy
@@ -48,7 +49,9 @@ def on_contact_merged(session: Session, event: CloudEvent) -> None:
 
 
 def on_consent_changed(session: Session, event: CloudEvent) -> None:
-    service.apply_consent(session, contacts.ConsentChanged.model_validate(event.data))
+    change = contacts.ConsentChanged.model_validate(event.data)
+    if service.apply_consent(session, change) and not change.granted:
+        callbacks.consent_withdrawn(session, change.contact_id, change.purpose)
 
 
 def on_contact_erased(session: Session, event: CloudEvent) -> None:

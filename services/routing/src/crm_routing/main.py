@@ -41,17 +41,8 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     def workers(app: FastAPI) -> Sequence[Worker]:
         running: list[Worker] = []
         if settings.relay_enabled:
-            running.append(
-                OutboxRelay(
-                    app.state.engine,
-                    Outbox,
-                    settings.kafka_bootstrap_servers,
-                    client_id="routing-relay",
-                    poll_seconds=settings.relay_poll_seconds,
-                    batch_size=settings.relay_batch_size,
-                    registry=app.state.metrics.registry,
-                )
-            )
+            registry = app.state.metrics.registry
+            running.append(OutboxRelay.for_service(app.state.engine, Outbox, settings, registry))
         if settings.consumers_enabled:
             running.append(events_consumer(app.state.engine, settings))
         if settings.dispatch_enabled:

@@ -121,6 +121,7 @@ def test_roles(client: httpx.Client, as_role: Callable[..., dict[str, str]], api
     assert client.post("/v1/calls", json=calls, headers=as_role("agent")).status_code == 403
     assert client.post("/v1/calls", json=calls).status_code == 401
     assert client.post("/v1/calls", json=calls, headers=as_role("telephony")).status_code == 200
-    assert client.get("/v1/calls/c-9", headers=as_role("agent")).status_code == 200
+    assigned = as_role("agent", agent_id=api.get_call("c-9")["agent_id"])
+    assert client.get("/v1/calls/c-9", headers=assigned).status_code == 200
     assert client.get("/v1/calls/c-9", headers=as_role("website")).status_code == 403
     assert client.get("/v1/calls/c-9/screen-pop", headers=as_role("telephony")).status_code == 403

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from crm_common.db import utcnow
 from crm_common.events import contacts
@@ -88,7 +89,7 @@ def test_an_unknown_purpose_is_422(cb: Callbacks, purpose: Any) -> None:
     assert [e["field"] for e in response.json()["errors"]] == ["body.purpose"]
 
 
-def test_the_sweep_cancels_a_marketing_callback_whose_consent_was_withdrawn(
+def test_a_withdrawal_cancels_the_scheduled_marketing_callbacks_at_once(
     cb: Callbacks,
 ) -> None:
     cb.agent(skills={"ski": 5})
@@ -96,28 +97,44 @@ def test_the_sweep_cancels_a_marketing_callback_whose_consent_was_withdrawn(
     give(cb, contact_id, True, T0)
     due = window(start_in=-1)
     offer = cb.create(phone=None, contact_id=str(contact_id), purpose="marketing", **due)
-    give(cb, contact_id, False, T0 + timedelta(days=1))
+    later = cb.create(phone=None, contact_id=str(contact_id), purpose="marketing", **window(60))
     asked = cb.create(phone=None, contact_id=str(contact_id), category="ski", **due)
+
+    give(cb, contact_id, False, T0 + timedelta(days=1))
+
+    for each in (offer, later):
+        cancelled = cb.get(each["id"])
+        assert (
+            cancelled["status"], cancelled["cancel_reason"], cancelled["attempts"],
+            cancelled["next_attempt_at"], cancelled["version"],
+        ) == ("cancelled", "consent-withdrawn", [], None, 2)  # fmt: skip
+    assert cb.get(asked["id"])["status"] == "scheduled"
+    events = cb.events("routing.callback.cancelled.v1")
+    assert sorted(e["callback_id"] for e in events) == sorted([offer["id"], later["id"]])
+    assert {e["reason"] for e in events} == {"consent-withdrawn"}
+    sweep = cb.sweep(utcnow())
+    assert ([str(i) for i in sweep.started], sweep.cancelled) == ([asked["id"]], [])
+    [connect] = cb.events("routing.callback.connect.v1")
+    assert (connect["callback_id"], connect["purpose"]) == (asked["id"], "service")
+
+
+def test_the_sweep_never_dials_a_marketing_callback_without_consent(cb: Callbacks) -> None:
+    """The sweep checks again: a consent the read model no longer holds (it was erased with
+    the contact's data) cancels the callback instead of dialling it."""
+    cb.agent(skills={"ski": 5})
+    contact_id = cb.contact(phones=(PHONE,))
+    give(cb, contact_id, True, T0)
+    offer = cb.create(
+        phone=None, contact_id=str(contact_id), purpose="marketing", **window(start_in=-1)
+    )
+    with cb.engine.begin() as conn:
+        conn.execute(text("DELETE FROM known_consents"))
 
     sweep = cb.sweep(utcnow())
 
-    assert ([str(i) for i in sweep.cancelled], [str(i) for i in sweep.started]) == (
-        [offer["id"]], [asked["id"]],
-    )  # fmt: skip
-    cancelled = cb.get(offer["id"])
-    assert (
-        cancelled["status"], cancelled["cancel_reason"], cancelled["attempts"],
-        cancelled["next_attempt_at"], cancelled["version"],
-    ) == ("cancelled", "consent-withdrawn", [], None, 2)  # fmt: skip
-    assert cb.get(asked["id"])["status"] == "in_progress"
-    [connect] = cb.events("routing.callback.connect.v1")
-    assert (connect["callback_id"], connect["purpose"]) == (asked["id"], "service")
-    [event] = cb.events("routing.callback.cancelled.v1")
-    assert event == {
-        "callback_id": offer["id"], "attempts": 0, "attempt_in_progress": None,
-        "contact_id": str(contact_id), "cancelled_at": event["cancelled_at"],
-        "reason": "consent-withdrawn",
-    }  # fmt: skip
+    assert ([str(i) for i in sweep.cancelled], sweep.started) == ([offer["id"]], [])
+    assert cb.get(offer["id"])["cancel_reason"] == "consent-withdrawn"
+    assert cb.events("routing.callback.connect.v1") == []
     assert cb.sweep(utcnow()).cancelled == []  # finished: never looked at again
 
 

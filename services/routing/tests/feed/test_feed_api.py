@@ -235,7 +235,7 @@ def test_feed_errors_and_roles(
     admin: dict[str, str],
     as_role: Callable[..., dict[str, str]],
 ) -> None:
-    agent = api.create_agent()
+    agent = api.create_agent(team="desk")
     url = f"/v1/agents/{agent['id']}/feed"
 
     unknown = client.get(f"/v1/agents/{uuid.uuid4()}/feed", headers=admin)
@@ -257,8 +257,13 @@ def test_feed_errors_and_roles(
     unlinked = client.get(url, headers=as_role("agent"))
     other = client.get(url, headers=as_role("agent", agent_id=str(uuid.uuid4())))
     assert (unlinked.status_code, other.status_code) == (403, 403)
+    # A manager follows its team's agents' feeds (CRM_ROUTING_ROW_ACCESS=scoped).
+    other_team = client.get(url, headers=as_role("manager", team="sales"))
+    no_team = client.get(url, headers=as_role("manager"))
+    assert (other_team.status_code, no_team.status_code) == (403, 403)
+    assert other_team.json()["type"] == PROBLEM + "forbidden"
     own = as_role("agent", agent_id=agent["id"])
-    for headers in (own, as_role("manager"), admin):
+    for headers in (own, as_role("manager", team="desk"), admin):
         with client.stream("GET", url, headers=headers, timeout=SSE_TIMEOUT) as response:
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")

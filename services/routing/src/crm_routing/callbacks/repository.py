@@ -101,6 +101,23 @@ def due(session: Session, now: datetime, limit: int) -> list[Callback]:
     return list(session.exec(stmt).all())
 
 
+def scheduled_needing(
+    session: Session, contact_ids: list[uuid.UUID], purposes: list[str]
+) -> list[Callback]:
+    """The contacts' scheduled callbacks of `purposes`, locked."""
+    stmt = (
+        select(Callback)
+        .where(
+            col(Callback.status) == "scheduled",
+            col(Callback.contact_id).in_(contact_ids),
+            col(Callback.purpose).in_(purposes),
+        )
+        .order_by(col(Callback.id))
+        .with_for_update()
+    )
+    return list(session.exec(stmt).all())
+
+
 def window_passed(session: Session, now: datetime, limit: int) -> list[Callback]:
     """Scheduled callbacks whose window closed (rows another transaction holds are skipped)."""
     stmt = (

@@ -231,6 +231,21 @@ def consented(session: Session, callback: Callback) -> bool:
     return consent is not None and consent.granted
 
 
+def consent_withdrawn(session: Session, contact_id: uuid.UUID, consent: str) -> list[uuid.UUID]:
+    """Cancel (`consent-withdrawn`) the scheduled callbacks of the contact (and of contacts merged
+    into it) whose purpose needs `consent`, the moment it is withdrawn; their ids."""
+    purposes = [purpose for purpose, needed in CONSENT_NEEDED.items() if needed == consent]
+    if not purposes:
+        return []
+    now = utcnow()
+    cancelled = repository.scheduled_needing(
+        session, readmodel.family(session, contact_id), purposes
+    )
+    for callback in cancelled:
+        cancel_now(session, callback, now, "consent-withdrawn")
+    return [callback.id for callback in cancelled]
+
+
 def schedule(
     session: Session, data: CallbackCreate, principal: Principal, settings: RoutingSettings
 ) -> CallbackDetail:

@@ -15,10 +15,11 @@ from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from crm_common.sse import resume_after, sse_response, sse_responses, sse_stream
 from crm_routing.chats import service
 from crm_routing.chats.schemas import ChatRead, MessageCreate, MessageRead
-from crm_routing.deps import SettingsDep, problems
+from crm_routing.deps import RowScopeDep, SettingsDep, problems
 from crm_routing.web.schemas import WebId
 
-# The website's server-side key (for its visitors) and staff (the agents).
+# The website's server-side key (for its visitors: every chat) and staff (the agents: the chats of
+# their rows, `crm_routing.access`; another chat is a 404).
 CHAT_ROLES = ("admin", "manager", "agent", "website")
 ChatCaller = Annotated[Principal, Depends(require_roles(*CHAT_ROLES))]
 
@@ -46,13 +47,17 @@ sessions_router = APIRouter(prefix="/v1/web/sessions", tags=["chats"], route_cla
     },
 )
 def accept_chat_offer(
-    session_id: WebId, _principal: ChatCaller, session: SessionDep, settings: SettingsDep
+    session_id: WebId,
+    _principal: ChatCaller,
+    rows: RowScopeDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """The visitor accepts the session's chat offer: a chat with the offered agent opens (201).
     Accepting again while it is open answers the same chat (200). 409 when the session has no
     chat offer, the offer is older than `CRM_ROUTING_CHAT_OFFER_SECONDS`, or its chat is closed
-    (a session chats once)."""
-    read, created = service.accept_offer(session, session_id, settings)
+    (a session chats once). Staff reach only the sessions of their rows (404 otherwise)."""
+    read, created = service.accept_offer(session, session_id, rows, settings)
     headers = {"ETag": etag(read.version), "Location": f"/v1/chats/{read.id}"}
     return json_response(read, status_code=201 if created else 200, headers=headers)
 
@@ -62,9 +67,11 @@ def accept_chat_offer(
     response_model=ChatRead,
     responses={200: {"headers": etag_header()}, **problems(404, 422)},
 )
-def get_chat(chat_id: uuid.UUID, _principal: ChatCaller, session: SessionDep) -> Response:
-    """Read one chat."""
-    read = service.get_chat(session, chat_id)
+def get_chat(
+    chat_id: uuid.UUID, _principal: ChatCaller, rows: RowScopeDep, session: SessionDep
+) -> Response:
+    """Read one chat (404 outside the caller's rows)."""
+    read = service.get_chat(session, chat_id, rows)
     return json_response(read, headers={"ETag": etag(read.version)})
 
 
@@ -75,23 +82,28 @@ def get_chat(chat_id: uuid.UUID, _principal: ChatCaller, session: SessionDep) ->
     responses=problems(400, 404, 409, 422),
 )
 def post_message(
-    chat_id: uuid.UUID, body: MessageCreate, principal: ChatCaller, session: SessionDep
+    chat_id: uuid.UUID,
+    body: MessageCreate,
+    principal: ChatCaller,
+    rows: RowScopeDep,
+    session: SessionDep,
 ) -> MessageRead:
-    """Write in an open chat: a `website` key as the visitor, staff as the agent (403 otherwise);
-    409 once the chat is closed."""
-    return service.post_message(session, chat_id, body, principal)
+    """Write in an open chat: a `website` key as the visitor, staff as the agent (403 otherwise;
+    404 for a chat outside the caller's rows); 409 once the chat is closed."""
+    return service.post_message(session, chat_id, body, principal, rows)
 
 
 @router.get("/{chat_id}/messages", response_model=Page[MessageRead], responses=problems(404, 422))
 def list_messages(
     chat_id: uuid.UUID,
     _principal: ChatCaller,
+    rows: RowScopeDep,
     session: SessionDep,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[MessageRead]:
-    """The chat's messages, oldest first."""
-    items, next_cursor = service.list_messages(session, chat_id, limit, cursor)
+    """The chat's messages, oldest first (404 for a chat outside the caller's rows)."""
+    items, next_cursor = service.list_messages(session, chat_id, rows, limit, cursor)
     return Page[MessageRead](items=items, next_cursor=next_cursor)
 
 
@@ -111,14 +123,16 @@ def stream_chat(
     chat_id: uuid.UUID,
     request: Request,
     _principal: ChatCaller,
+    rows: RowScopeDep,
     session: SessionDep,
     settings: SettingsDep,
     after: AfterQuery = None,
     last_event_id: LastEventIdHeader = None,
 ) -> StreamingResponse:
-    """Follow the chat: its messages after `Last-Event-ID` (or `after`, else from the start)."""
+    """Follow the chat: its messages after `Last-Event-ID` (or `after`, else from the start);
+    404 for a chat outside the caller's rows."""
     start = resume_after(last_event_id, after)
-    service.require_chat(session, chat_id)
+    service.require_visible_chat(session, chat_id, rows)
     events = sse_stream(
         request,
         service.fetcher(request.app.state.engine, chat_id),
@@ -139,11 +153,12 @@ def stream_chat(
 def close_chat(
     chat_id: uuid.UUID,
     principal: ChatCaller,
+    rows: RowScopeDep,
     session: SessionDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Close the chat (by the visitor for a `website` key, else by the agent): the agent's place
     is free again and `routing.chat.closed` carries the transcript to the timeline. 409 when it
-    is closed already; honours If-Match."""
-    read = service.close_chat(session, chat_id, principal, if_match)
+    is closed already, 404 outside the caller's rows; honours If-Match."""
+    read = service.close_chat(session, chat_id, principal, rows, if_match)
     return json_response(read, headers={"ETag": etag(read.version)})

@@ -29,14 +29,13 @@ from crm_routing.chats.errors import (
     ChatOfferExpired,
     NoChatOffer,
     SessionChatClosed,
-    WebSessionNotFound,
 )
 from crm_routing.chats.models import Chat, ChatMessage
 from crm_routing.chats.schemas import Author, ChatRead, MessageCreate, MessageRead
 from crm_routing.config import RoutingSettings
 from crm_routing.db import SOURCE, Outbox
 from crm_routing.feed import service as feed
-from crm_routing.web import repository as web_sessions
+from crm_routing.web.service import require_visible_session
 
 # The transcript published with routing.chat.closed: messages from the start, up to these bounds.
 TRANSCRIPT_MESSAGES = 200
@@ -75,7 +74,7 @@ def accept_offer(
 ) -> tuple[ChatRead, bool]:
     """The visitor accepts the session's chat offer: (the chat, True) when this opened it, (the
     open chat, False) when it was open already (a retried accept)."""
-    web = web.require_visible_session(session, session_id, rows, for_update=True)
+    web = require_visible_session(session, session_id, rows, for_update=True)
     existing = repository.of_session(session, session_id)
     if existing is not None:
         return _already(existing, session_id)
@@ -200,8 +199,8 @@ def list_messages(
     session: Session, chat_id: uuid.UUID, rows: RowScope, limit: int, cursor: str | None
 ) -> Paged[MessageRead]:
     require_visible_chat(session, chat_id, rows)
-    rows, next_cursor = repository.messages_page(session, chat_id, limit, cursor)
-    return [message_read(m) for m in rows], next_cursor
+    messages, next_cursor = repository.messages_page(session, chat_id, limit, cursor)
+    return [message_read(m) for m in messages], next_cursor
 
 
 def close_chat(

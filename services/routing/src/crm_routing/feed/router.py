@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 
 from crm_common.db import ServiceRoute, SessionDep
 from crm_common.sse import resume_after, sse_response, sse_responses, sse_stream
-from crm_routing.deps import SettingsDep, StaffCaller, problems, require_own_agent
+from crm_routing.deps import RowScopeDep, SettingsDep, StaffCaller, problems, require_own_agent
 from crm_routing.feed import service
 from crm_routing.feed.schemas import FeedKind
 
@@ -40,6 +40,7 @@ def agent_feed(
     agent_id: uuid.UUID,
     request: Request,
     principal: StaffCaller,
+    rows: RowScopeDep,
     session: SessionDep,
     settings: SettingsDep,
     after: AfterQuery = None,
@@ -47,10 +48,11 @@ def agent_feed(
 ) -> StreamingResponse:
     """Follow what the agent is offered and given, after `Last-Event-ID` (or `after`, else from
     the start); `: keepalive` comments keep an idle stream open. An agent's key follows only its
-    own agent's feed."""
+    own agent's feed, a manager's (with `CRM_ROUTING_ROW_ACCESS=scoped`) those of its team's
+    agents."""
     require_own_agent(principal, agent_id)
     start = resume_after(last_event_id, after)
-    service.require_agent(session, agent_id)
+    service.require_agent(session, agent_id, rows)
     events = sse_stream(
         request,
         service.fetcher(request.app.state.engine, agent_id),

@@ -12,8 +12,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from crm_common.db import transaction
+from crm_common.errors import Forbidden
 from crm_common.events.routing import CallAssigned
 from crm_common.sse import Fetch, SseEvent
+from crm_routing.access import RowScope, sees_agent
 from crm_routing.agents import repository as agents
 from crm_routing.agents.errors import AgentNotFound
 from crm_routing.calls.links import screen_pop_url
@@ -126,9 +128,16 @@ def call_assigned(session: Session, assigned: CallAssigned) -> None:
     notify(session, assigned.agent_id, "call.assigned", item, locked=True)
 
 
-def require_agent(session: Session, agent_id: uuid.UUID) -> None:
-    if agents.get(session, agent_id) is None:
+def require_agent(session: Session, agent_id: uuid.UUID, rows: RowScope) -> None:
+    """404 for an unknown agent; 403 for a feed outside the caller's rows (in scoped mode a
+    manager follows its own agent's and its team's agents' feeds)."""
+    agent = agents.get(session, agent_id)
+    if agent is None:
         raise AgentNotFound(agent_id)
+    if not sees_agent(rows, agent.id, agent.team):
+        raise Forbidden(
+            f"Agent {agent_id} is not in this key's team: its feed is not yours to read."
+        )
 
 
 def fetcher(engine: Engine, agent_id: uuid.UUID) -> Fetch:

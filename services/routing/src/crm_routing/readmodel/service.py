@@ -137,14 +137,14 @@ def apply_opportunity(
     session.add(opportunity)
 
 
-def apply_consent(session: Session, change: contact_events.ConsentChanged) -> None:
+def apply_consent(session: Session, change: contact_events.ConsentChanged) -> bool:
     """Keep the latest consent per contact and purpose: a change no newer than the stored one
-    (an event read again) changes nothing."""
+    (an event read again) changes nothing. Whether it was applied."""
     if repository.is_erased(session, change.contact_id):
-        return
+        return False
     consent = repository.get_consent(session, change.contact_id, change.purpose)
     if consent is not None and consent.changed_at >= change.changed_at:
-        return
+        return False
     if consent is None:
         consent = KnownConsent(
             contact_id=change.contact_id,
@@ -156,6 +156,7 @@ def apply_consent(session: Session, change: contact_events.ConsentChanged) -> No
     consent.granted, consent.source = change.granted, change.source
     consent.changed_at, consent.updated_at = change.changed_at, utcnow()
     session.add(consent)
+    return True
 
 
 def consent_for(session: Session, contact_id: uuid.UUID, purpose: str) -> KnownConsent | None:

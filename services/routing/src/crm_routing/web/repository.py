@@ -9,6 +9,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from crm_common.db import conflict_insert, table_of
 from crm_common.pagination import Paged, SortKey, keyset_page
+from crm_routing.access import RowScope, visible
 from crm_routing.web.models import EngagementRule, PageView, WebSession, WebVisitor
 
 
@@ -37,9 +38,14 @@ _INSERT_PAGE_VIEW = insert(table_of(PageView))
 
 
 def get_session(
-    session: Session, session_id: str, *, for_update: bool = False
+    session: Session, session_id: str, *, for_update: bool = False, rows: RowScope | None = None
 ) -> WebSession | None:
+    """The web session; with `rows`, only when they cover it."""
     stmt = select(WebSession).where(col(WebSession.session_id) == session_id)
+    dialect = session.get_bind().dialect.name
+    condition = None if rows is None else visible("session", rows, dialect)
+    if condition is not None:
+        stmt = stmt.where(condition)
     if for_update:
         stmt = stmt.with_for_update()
     return session.exec(stmt).first()

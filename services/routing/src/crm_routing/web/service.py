@@ -22,11 +22,13 @@ from crm_common.events.routing import (
 from crm_common.http import check_if_match
 from crm_common.outbox import add_event
 from crm_common.pagination import Paged
+from crm_routing.access import RowScope
 from crm_routing.agents import repository as agents
 from crm_routing.agents.models import Agent
 from crm_routing.calls import choice
 from crm_routing.calls import repository as calls
 from crm_routing.chats import repository as chats
+from crm_routing.chats.errors import WebSessionNotFound
 from crm_routing.config import RoutingSettings
 from crm_routing.db import SOURCE, Outbox
 from crm_routing.feed import service as feed
@@ -340,6 +342,17 @@ def _offer(
 
 
 # --- engagement rules ------------------------------------------------------------------------------
+
+
+def require_visible_session(
+    session: Session, session_id: str, rows: RowScope, *, for_update: bool = False
+) -> WebSession:
+    """The web session, when the caller's rows hold it (a website: every session); 404
+    otherwise, whether or not it exists."""
+    web = repository.get_session(session, session_id, for_update=for_update, rows=rows)
+    if web is None:
+        raise WebSessionNotFound(session_id)
+    return web
 
 
 def rule_read(rule: EngagementRule) -> EngagementRuleRead:
