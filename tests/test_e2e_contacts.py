@@ -64,8 +64,11 @@ def test_callers_without_a_key_or_the_role_are_refused(system: System) -> None:
 def test_a_contact_lives_its_life_through_the_gateway_and_every_change_is_an_event(
     system: System,
 ) -> None:
-    partner, agent = system.new_key("partner"), system.new_key("agent")
-    body = _contact(staff_fields=False)
+    # The agent's key is linked to its agent, who owns the contact: agents see the contacts
+    # they own or are assigned to.
+    agent_id = str(uuid.uuid4())
+    partner, agent = system.new_key("partner"), system.new_key("agent", agent_id=agent_id)
+    body = _contact(staff_fields=False) | {"owner_id": agent_id}
     number = str(body["phones"][0]["number"])  # type: ignore[index]
     with system.client(partner) as p, system.client(agent) as a:
         created = p.post("/v1/contacts", json=body, headers={"X-Request-ID": "e2e-create-1"})
@@ -114,12 +117,13 @@ def test_a_contact_lives_its_life_through_the_gateway_and_every_change_is_an_eve
 
 
 def test_staff_fields_are_for_staff_only(system: System) -> None:
-    partner, agent = system.new_key("partner"), system.new_key("agent")
+    agent_id = str(uuid.uuid4())
+    partner, agent = system.new_key("partner"), system.new_key("agent", agent_id=agent_id)
     with system.client(partner) as p, system.client(agent) as a:
         refused = p.post("/v1/contacts", json=_contact())
         assert refused.status_code == 422
         assert refused.headers["content-type"] == PROBLEM
-        created = a.post("/v1/contacts", json=_contact())
+        created = a.post("/v1/contacts", json=_contact() | {"owner_id": agent_id})
         assert created.status_code == 201, created.text
         cid = created.json()["id"]
         assert created.json()["rating"] == 4

@@ -39,7 +39,9 @@ def test_tampered_roles_break_the_signature() -> None:
 def test_staff_and_customer_flags() -> None:
     assert Principal(id="a", roles=frozenset({"agent"})).is_staff
     assert not Principal(id="p", roles=frozenset({"partner"})).is_staff
-    assert Principal(id="c", contact_id="x").is_customer
+    assert Principal(id="c", roles=frozenset({"customer"}), contact_id="x").is_customer
+    # A contact id without the customer role (never issued by the gateway) is no customer.
+    assert not Principal(id="c", roles=frozenset({"agent"}), contact_id="x").is_customer
 
 
 def test_an_identity_verified_once_is_refused_after_it_expires_and_under_another_secret() -> None:

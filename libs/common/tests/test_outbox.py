@@ -54,8 +54,11 @@ def _rows(engine: Engine) -> int:
 
 
 def _events_for(bootstrap: str, subject: uuid.UUID, expect: int) -> list[dict[str, object]]:
-    records = read_topic(bootstrap, TOPIC, expect=10**9, timeout=3.0) if expect < 0 else None
-    records = records or read_topic(bootstrap, TOPIC, expect=expect)
+    key = str(subject).encode()
+    records = (
+        read_topic(bootstrap, TOPIC, expect=10**9, timeout=3.0, key=key) if expect < 0 else None
+    )
+    records = records or read_topic(bootstrap, TOPIC, expect=expect, key=key)
     return [json.loads(r.value) for r in records if json.loads(r.value)["subject"] == str(subject)]
 
 

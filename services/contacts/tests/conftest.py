@@ -12,6 +12,7 @@ from crm_common.broker import LocalBroker
 from crm_common.db import make_engine
 from crm_common.testing import (
     LiveServer,
+    customer_headers,
     database_url,
     drop_database,
     identity_headers,
@@ -98,6 +99,16 @@ def as_role(service_settings: ContactsSettings) -> Callable[..., dict[str, str]]
 @pytest.fixture
 def admin(as_role: Callable[..., dict[str, str]]) -> dict[str, str]:
     return as_role("admin")
+
+
+@pytest.fixture(scope="session")
+def as_customer(service_settings: ContactsSettings) -> Callable[[str], dict[str, str]]:
+    """The gateway's identity header for the customer token of a contact id."""
+
+    def headers(contact_id: str) -> dict[str, str]:
+        return customer_headers(service_settings.internal_secret, contact_id)
+
+    return headers
 
 
 @pytest.fixture

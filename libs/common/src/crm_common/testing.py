@@ -9,10 +9,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, MetaData, create_engine, text
@@ -20,7 +23,11 @@ from sqlalchemy.exc import OperationalError
 
 from crm_common.auth import CUSTOMER_ROLE, IDENTITY_HEADER, Principal, sign_identity
 from crm_common.broker import free_port, wait_for_port
+from crm_common.db import make_engine
 from crm_common.migrations import upgrade
+from crm_common.settings import ServiceSettings
+
+ServiceSettingsT = TypeVar("ServiceSettingsT", bound=ServiceSettings)
 
 POSTGRES_ENV = "CRM_TEST_POSTGRES_URL"
 
@@ -166,6 +173,69 @@ def live_server(app: FastAPI) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class RunningService:
+    """A service under test: its settings, a live server of its app, and an engine on its database."""
+
+    settings: ServiceSettings
+    server: LiveServer
+    engine: Engine
+    metadata: MetaData
+
+    @contextmanager
+    def client(self, timeout: float = 30) -> Iterator[httpx.Client]:
+        """A client of the server, on emptied tables."""
+        truncate_all(self.engine, self.metadata)
+        with httpx.Client(base_url=self.server.url, timeout=timeout) as http:
+            yield http
+
+
+@contextmanager
+def running_service(
+    database: str,
+    settings: ServiceSettingsT,
+    create_app: Callable[[ServiceSettingsT], FastAPI],
+    metadata: MetaData,
+    pool_size: int = 4,
+) -> Iterator[RunningService]:
+    """`create_app(settings)` on a live server, with an engine on `database` (its own, migrated)."""
+    engine = make_engine(database, pool_size=pool_size)
+    try:
+        with live_server(create_app(settings)) as server:
+            yield RunningService(settings, server, engine, metadata)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def isolated_service(
+    backend: str,
+    name: str,
+    tmp_dir: str,
+    service_dir: Path,
+    settings_class: Callable[..., ServiceSettingsT],
+    create_app: Callable[[ServiceSettingsT], FastAPI],
+    metadata: MetaData,
+    *,
+    pool_size: int = 4,
+    **settings: object,
+) -> Iterator[RunningService]:
+    """A service on a database of its own (`name`, migrated), its relay and consumers off (tests
+    apply events themselves), with `settings` besides."""
+    with migrated_database(backend, name, tmp_dir, service_dir) as url:
+        values = {
+            "environment": "test",
+            "database_url": url,
+            "log_level": "WARNING",
+            "relay_enabled": False,
+            "consumers_enabled": False,
+            **settings,
+        }
+        configured = settings_class(**values)
+        with running_service(url, configured, create_app, metadata, pool_size) as running:
+            yield running
 
 
 class ServiceProcess:

@@ -11,8 +11,6 @@ import pytest
 from sqlalchemy import Engine
 
 from crm_common.db import transaction
-from crm_common.testing import customer_headers
-from crm_contacts.config import ContactsSettings
 from crm_contacts.loyalty import service
 from crm_contacts.loyalty.schemas import EntryRead
 
@@ -46,16 +44,6 @@ def earn(engine: Engine) -> Earn:
             )
 
     return earned
-
-
-@pytest.fixture
-def as_customer(service_settings: ContactsSettings) -> Callable[[str], dict[str, str]]:
-    """The gateway's identity header for the customer token of a contact."""
-
-    def headers(contact_id: str) -> dict[str, str]:
-        return customer_headers(service_settings.internal_secret, contact_id)
-
-    return headers
 
 
 @pytest.fixture

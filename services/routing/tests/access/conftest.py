@@ -6,18 +6,19 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import cast
 
 import httpx
 import pytest
 from sqlalchemy import Engine
 
-from crm_common.db import make_engine, transaction, utcnow
+from crm_common.db import transaction, utcnow
 from crm_common.testing import (
     LiveServer,
+    RunningService,
     identity_headers,
+    isolated_service,
     live_server,
-    migrated_database,
-    truncate_all,
 )
 from crm_routing.agents.models import Agent
 from crm_routing.callbacks.models import Callback, CallbackAttempt
@@ -34,29 +35,31 @@ Headers = Callable[..., dict[str, str]]
 
 
 @pytest.fixture(scope="session")
-def ac_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with migrated_database(
-        backend, "routing_access", str(tmp_path_factory.mktemp(f"ac-{backend}")), SERVICE_DIR
-    ) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def ac_settings(ac_database: str) -> RoutingSettings:
-    return RoutingSettings(
-        environment="test",
-        database_url=ac_database,
-        log_level="WARNING",
-        relay_enabled=False,
-        consumers_enabled=False,
+def access_service(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningService]:
+    """A database of the access tests' own and its scoped server, workers off."""
+    with isolated_service(
+        backend,
+        "routing_access",
+        str(tmp_path_factory.mktemp(f"ac-{backend}")),
+        SERVICE_DIR,
+        RoutingSettings,
+        create_app,
+        metadata,
         dispatch_enabled=False,
-    )
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
-def ac_server(ac_settings: RoutingSettings) -> Iterator[LiveServer]:
-    with live_server(create_app(ac_settings)) as running:
-        yield running
+def ac_settings(access_service: RunningService) -> RoutingSettings:
+    return cast(RoutingSettings, access_service.settings)
+
+
+@pytest.fixture(scope="session")
+def ac_engine(access_service: RunningService) -> Engine:
+    return access_service.engine
 
 
 @pytest.fixture(scope="session")
@@ -65,18 +68,10 @@ def open_server(ac_settings: RoutingSettings) -> Iterator[LiveServer]:
         yield running
 
 
-@pytest.fixture(scope="session")
-def ac_engine(ac_database: str) -> Iterator[Engine]:
-    engine = make_engine(ac_database, pool_size=2)
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture
-def http(ac_server: LiveServer, ac_engine: Engine) -> Iterator[httpx.Client]:
+def http(access_service: RunningService) -> Iterator[httpx.Client]:
     """A client of the scoped server, on an emptied database."""
-    truncate_all(ac_engine, metadata)
-    with httpx.Client(base_url=ac_server.url, timeout=30) as client:
+    with access_service.client() as client:
         yield client
 
 

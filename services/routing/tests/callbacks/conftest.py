@@ -5,20 +5,19 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from crm_common.db import make_engine, transaction, utcnow
+from crm_common.db import transaction, utcnow
 from crm_common.testing import (
     LiveServer,
+    RunningService,
     identity_headers,
-    live_server,
-    migrated_database,
-    truncate_all,
+    isolated_service,
 )
 from crm_routing.callbacks import service
 from crm_routing.config import RoutingSettings
@@ -32,45 +31,45 @@ WIDEN_AFTER_SECONDS = 600.0
 
 
 @pytest.fixture(scope="session")
-def cb_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with migrated_database(
-        backend, "routing_callbacks", str(tmp_path_factory.mktemp(f"cb-{backend}")), SERVICE_DIR
-    ) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def cb_settings(cb_database: str) -> RoutingSettings:
-    return RoutingSettings(
-        environment="test",
-        database_url=cb_database,
-        log_level="WARNING",
-        relay_enabled=False,
-        consumers_enabled=False,
+def callbacks_service(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningService]:
+    """A database and a live server of the callbacks' own, workers off."""
+    with isolated_service(
+        backend,
+        "routing_callbacks",
+        str(tmp_path_factory.mktemp(f"cb-{backend}")),
+        SERVICE_DIR,
+        RoutingSettings,
+        create_app,
+        metadata,
+        pool_size=6,
         dispatch_enabled=False,
         wrap_up_seconds=WRAP_UP_SECONDS,
         widen_after_seconds=WIDEN_AFTER_SECONDS,
-    )
-
-
-@pytest.fixture(scope="session")
-def cb_server(cb_settings: RoutingSettings) -> Iterator[LiveServer]:
-    with live_server(create_app(cb_settings)) as running:
+    ) as running:
         yield running
 
 
 @pytest.fixture(scope="session")
-def cb_engine(cb_database: str) -> Iterator[Engine]:
-    engine = make_engine(cb_database, pool_size=6)
-    yield engine
-    engine.dispose()
+def cb_settings(callbacks_service: RunningService) -> RoutingSettings:
+    return cast(RoutingSettings, callbacks_service.settings)
+
+
+@pytest.fixture(scope="session")
+def cb_server(callbacks_service: RunningService) -> LiveServer:
+    return callbacks_service.server
+
+
+@pytest.fixture(scope="session")
+def cb_engine(callbacks_service: RunningService) -> Engine:
+    return callbacks_service.engine
 
 
 @pytest.fixture
-def http(cb_server: LiveServer, cb_engine: Engine) -> Iterator[httpx.Client]:
+def http(callbacks_service: RunningService) -> Iterator[httpx.Client]:
     """A client of the callbacks' live server, on an emptied database."""
-    truncate_all(cb_engine, metadata)
-    with httpx.Client(base_url=cb_server.url, timeout=30) as client:
+    with callbacks_service.client() as client:
         yield client
 
 

@@ -8,22 +8,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from crm_common.db import make_engine, utcnow
+from crm_common.db import utcnow
 from crm_common.events import contacts, orders
 from crm_common.events.envelope import CloudEvent, EventPayload
 from crm_common.testing import (
-    LiveServer,
+    RunningService,
     customer_headers,
     identity_headers,
-    live_server,
-    migrated_database,
-    truncate_all,
+    isolated_service,
 )
 from crm_routing.config import RoutingSettings
 from crm_routing.handlers import HANDLERS, events_consumer
@@ -35,45 +33,29 @@ T0 = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
-def pv_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with migrated_database(
-        backend, "routing_privacy", str(tmp_path_factory.mktemp(f"pv-{backend}")), SERVICE_DIR
-    ) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def pv_settings(pv_database: str) -> RoutingSettings:
-    return RoutingSettings(
-        environment="test",
-        database_url=pv_database,
-        log_level="WARNING",
-        relay_enabled=False,
-        consumers_enabled=False,
+def privacy_service(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningService]:
+    """A database and a live server of the data-rights tests' own, workers off."""
+    with isolated_service(
+        backend,
+        "routing_privacy",
+        str(tmp_path_factory.mktemp(f"pv-{backend}")),
+        SERVICE_DIR,
+        RoutingSettings,
+        create_app,
+        metadata,
         dispatch_enabled=False,
         wrap_up_seconds=0,
         widen_after_seconds=3600,
-    )
-
-
-@pytest.fixture(scope="session")
-def pv_server(pv_settings: RoutingSettings) -> Iterator[LiveServer]:
-    with live_server(create_app(pv_settings)) as running:
+    ) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
-def pv_engine(pv_database: str) -> Iterator[Engine]:
-    engine = make_engine(pv_database, pool_size=4)
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture
-def http(pv_server: LiveServer, pv_engine: Engine) -> Iterator[httpx.Client]:
+def http(privacy_service: RunningService) -> Iterator[httpx.Client]:
     """A client of the live server, on an emptied database."""
-    truncate_all(pv_engine, metadata)
-    with httpx.Client(base_url=pv_server.url, timeout=30) as client:
+    with privacy_service.client() as client:
         yield client
 
 
@@ -201,8 +183,9 @@ class Privacy:
 
 
 @pytest.fixture
-def pv(http: httpx.Client, pv_engine: Engine, pv_settings: RoutingSettings) -> Privacy:
-    return Privacy(http, pv_engine, pv_settings)
+def pv(http: httpx.Client, privacy_service: RunningService) -> Privacy:
+    settings = cast(RoutingSettings, privacy_service.settings)
+    return Privacy(http, privacy_service.engine, settings)
 
 
 PHONE, OTHER = "+14155550190", "+14155550191"
