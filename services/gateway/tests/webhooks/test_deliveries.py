@@ -16,9 +16,11 @@ from crm_common.webhooks import verify
 from crm_gateway.config import GatewaySettings
 from crm_gateway.webhooks.worker import DeliveryWorker, sweep
 
+from ..helpers import BOOTSTRAP_KEY, bearer
 from .support import Receiver, consent_changed, erased, status_changed
 
 CONTACT = uuid.UUID("0190a000-0000-7000-8000-00000000c0c0")
+ADMIN = bearer(BOOTSTRAP_KEY)
 
 
 def deliveries(client: httpx.Client, headers: dict[str, str], subscription_id: str) -> list[Any]:
@@ -66,6 +68,17 @@ def test_a_stored_event_is_posted_signed_as_its_envelope(
     assert delivery["attempts"][0]["error"] is None
     assert worker.deliver_due() == 0
     assert len(hook.requests) == 1
+    # The partner received the contact's data: the audit log says so, under its key.
+    [entry] = client.get("/v1/audit", params={"contact_id": str(CONTACT)}, headers=ADMIN).json()[
+        "items"
+    ]
+    assert (entry["principal_id"], entry["roles"], entry["action"], entry["status"]) == (
+        subscription["owner"],
+        ["webhook"],
+        "read",
+        200,
+    )
+    assert entry["path"] == f"webhook {subscription['id']}: orders.order.status_changed.v1"
 
 
 def test_a_5xx_is_retried_and_the_log_shows_both_attempts(

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from crm_common.db import open_session, transaction, utcnow
+from crm_gateway.audit import repository as audit
 from crm_gateway.config import GatewaySettings
 from crm_gateway.webhooks import delivery, repository, service, signing
 from crm_gateway.webhooks.delivery import Attempt, Verdict
@@ -176,6 +177,7 @@ def _conclude(
         row.status, row.next_attempt_at, row.finished_at = verdict, None, now
     if verdict == "delivered":
         subscription.consecutive_failures, subscription.failing_since = 0, None
+        _audit_delivery(session, row, subscription, attempt, now)
     else:
         if verdict == "failed":
             subscription.consecutive_failures += 1
@@ -183,6 +185,37 @@ def _conclude(
         _disable_when_failing(subscription, settings, now)
     session.add(row)
     session.add(subscription)
+
+
+def _audit_delivery(
+    session: Session,
+    row: WebhookDelivery,
+    subscription: WebhookSubscription,
+    attempt: Attempt,
+    now: datetime,
+) -> None:
+    """A delivered event about a contact is the partner reading that person's data: the audit log
+    records it, under the key that subscribed."""
+    event = repository.get_event(session, row.event_id)
+    if event is None or event.contact_id is None:
+        return
+    audit.append(
+        session,
+        [
+            {
+                "at": now,
+                "principal_id": subscription.owner,
+                "roles": ["webhook"],
+                "action": "read",
+                "method": "POST",
+                "path": f"webhook {subscription.id}: {event.type}"[:2000],
+                "status": attempt.status_code or 0,
+                "contact_id": event.contact_id,
+                "reason": "webhook delivery",
+                "request_id": None,
+            }
+        ],
+    )
 
 
 def _disable_when_failing(
