@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -73,7 +74,6 @@ def test_a_published_event_is_stored_once_and_delivered_signed(
     broker: LocalBroker,
     engine: Engine,
     settings: GatewaySettings,
-    worker: DeliveryWorker,
 ) -> None:
     subscription = subscribe(hook.url, "orders.order.status_changed.v1")
     contact_id = uuid.uuid4()
@@ -95,9 +95,23 @@ def test_a_published_event_is_stored_once_and_delivered_signed(
         consumer.stop()
 
     # The session's broker holds other tests' status changes too, each queued for this
-    # subscription: a pass sends a bounded batch, so pass until nothing is due.
-    while worker.deliver_due():
-        pass
+    # subscription: a pass sends a bounded batch, so pass until nothing is due, with a worker
+    # patient enough that hundreds of deliveries to one receiver do not disable the subscription.
+    patient = DeliveryWorker(
+        engine,
+        settings.model_copy(
+            update={
+                "webhook_disable_after_failures": 100_000,
+                "webhook_max_attempts": 20,
+                "webhook_timeout_seconds": 15.0,
+            }
+        ),
+    )
+    try:
+        while patient.deliver_due(datetime.now(UTC) + timedelta(minutes=5)):
+            pass
+    finally:
+        patient.stop()
 
     [(headers, body)] = hook.of(event.id)
     assert json.loads(body) == event.model_dump(mode="json")
