@@ -76,18 +76,9 @@ def engine(database: str) -> Iterator[Engine]:
 
 def _empty(engine: Engine) -> None:
     """Empty every table but keep what the migrations seed (the default pipeline)."""
-    seeded = metadata.tables.get("pipelines")
-    if seeded is None:
-        truncate_all(engine, metadata)
-        return
-    tables = [t for t in reversed(metadata.sorted_tables) if t is not seeded]
+    truncate_all(engine, metadata, keep={"pipelines"})
+    seeded = metadata.tables["pipelines"]
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
         conn.execute(seeded.delete().where(seeded.c.id != DEFAULT_PIPELINE_ID))
 
 

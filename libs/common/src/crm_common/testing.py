@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,9 +81,10 @@ def migrated_database(backend: str, name: str, tmp_dir: str, service_dir: Path) 
         drop_database(url)
 
 
-def truncate_all(engine: Engine, metadata: MetaData) -> None:
-    """Empty every table of `metadata` (between tests sharing one migrated database)."""
-    tables = list(reversed(metadata.sorted_tables))
+def truncate_all(engine: Engine, metadata: MetaData, keep: Collection[str] = ()) -> None:
+    """Empty every table of `metadata` but those named in `keep` (between tests sharing one
+    migrated database)."""
+    tables = [t for t in reversed(metadata.sorted_tables) if t.name not in keep]
     for attempt in range(5):
         try:
             with engine.begin() as conn:
