@@ -1,23 +1,18 @@
 """Fixtures of the contacts tests: a migrated database per backend, the app on a real server."""
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from crm_common.broker import LocalBroker
-from crm_common.db import make_engine
+from crm_common.fixtures import service_fixtures
 from crm_common.testing import (
     LiveServer,
     customer_headers,
-    database_url,
-    drop_database,
-    identity_headers,
     live_server,
-    migrated_database,
     truncate_all,
 )
 from crm_contacts.config import ContactsSettings
@@ -25,22 +20,9 @@ from crm_contacts.main import create_app
 from crm_contacts.migrate import SERVICE_DIR
 from crm_contacts.tables import metadata
 
-
-@pytest.fixture(scope="session")
-def database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database migrated to head, shared by the session's tests of `backend`."""
-    with migrated_database(
-        backend, "contacts", str(tmp_path_factory.mktemp(f"contacts-{backend}")), SERVICE_DIR
-    ) as url:
-        yield url
-
-
-@pytest.fixture
-def scratch_database(backend: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database of its own for one test (dropped afterwards on PostgreSQL)."""
-    url = database_url(backend, "contacts_scratch", str(tmp_path))
-    yield url
-    drop_database(url)
+database, scratch_database, engine, as_role, admin, count = service_fixtures(
+    "contacts", SERVICE_DIR
+)
 
 
 @pytest.fixture(scope="session")
@@ -60,45 +42,12 @@ def server(service_settings: ContactsSettings) -> Iterator[LiveServer]:
         yield running
 
 
-@pytest.fixture(scope="session")
-def engine(database: str) -> Iterator[Engine]:
-    engine = make_engine(database, pool_size=2)
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture
 def client(server: LiveServer, engine: Engine) -> Iterator[httpx.Client]:
     """An HTTP client of the live server, on an emptied database."""
     truncate_all(engine, metadata)
     with httpx.Client(base_url=server.url, timeout=15) as http:
         yield http
-
-
-@pytest.fixture(scope="session")
-def as_role(service_settings: ContactsSettings) -> Callable[..., dict[str, str]]:
-    """The gateway's identity header for a caller with the given roles (and agent id, team)."""
-
-    def headers(
-        *roles: str,
-        principal_id: str = "test-key",
-        agent_id: str | None = None,
-        team: str | None = None,
-    ) -> dict[str, str]:
-        return identity_headers(
-            service_settings.internal_secret,
-            *roles,
-            principal_id=principal_id,
-            agent_id=agent_id,
-            team=team,
-        )
-
-    return headers
-
-
-@pytest.fixture
-def admin(as_role: Callable[..., dict[str, str]]) -> dict[str, str]:
-    return as_role("admin")
 
 
 @pytest.fixture(scope="session")
@@ -109,17 +58,6 @@ def as_customer(service_settings: ContactsSettings) -> Callable[[str], dict[str,
         return customer_headers(service_settings.internal_secret, contact_id)
 
     return headers
-
-
-@pytest.fixture
-def count(engine: Engine) -> Callable[[str], int]:
-    """Rows in a table, read straight from the database."""
-
-    def rows(table: str) -> int:
-        with engine.connect() as conn:
-            return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
-
-    return rows
 
 
 class Api:

@@ -5,22 +5,17 @@ fixtures here, do not rewrite the ones that exist.
 """
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from crm_common.broker import LocalBroker
-from crm_common.db import make_engine
+from crm_common.fixtures import service_fixtures
 from crm_common.testing import (
     LiveServer,
-    database_url,
-    drop_database,
-    identity_headers,
     live_server,
-    migrated_database,
     truncate_all,
 )
 from crm_orders.config import OrdersSettings
@@ -29,25 +24,10 @@ from crm_orders.migrate import SERVICE_DIR
 from crm_orders.pipelines.models import DEFAULT_PIPELINE_ID
 from crm_orders.tables import metadata
 
+database, scratch_database, engine, as_role, admin, count = service_fixtures("orders", SERVICE_DIR)
+
 CONTACT_ID = "0190f0c4-1a2b-7c3d-8e4f-001122334455"
 ADDRESS = {"line1": "1 Main Street", "postal_code": "10115", "city": "Berlin", "country": "DE"}
-
-
-@pytest.fixture(scope="session")
-def database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database migrated to head, shared by the session's tests of `backend`."""
-    with migrated_database(
-        backend, "orders", str(tmp_path_factory.mktemp(f"orders-{backend}")), SERVICE_DIR
-    ) as url:
-        yield url
-
-
-@pytest.fixture
-def scratch_database(backend: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database of its own for one test (dropped afterwards on PostgreSQL)."""
-    url = database_url(backend, "orders_scratch", str(tmp_path))
-    yield url
-    drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -67,13 +47,6 @@ def server(service_settings: OrdersSettings) -> Iterator[LiveServer]:
         yield running
 
 
-@pytest.fixture(scope="session")
-def engine(database: str) -> Iterator[Engine]:
-    engine = make_engine(database, pool_size=2)
-    yield engine
-    engine.dispose()
-
-
 def _empty(engine: Engine) -> None:
     """Empty every table but keep what the migrations seed (the default pipeline)."""
     truncate_all(engine, metadata, keep={"pipelines"})
@@ -88,39 +61,6 @@ def client(server: LiveServer, engine: Engine) -> Iterator[httpx.Client]:
     _empty(engine)
     with httpx.Client(base_url=server.url, timeout=30) as http:
         yield http
-
-
-@pytest.fixture(scope="session")
-def as_role(service_settings: OrdersSettings) -> Callable[..., dict[str, str]]:
-    """The gateway's identity header for a caller with the given roles."""
-
-    def headers(
-        *roles: str, principal_id: str = "test-key", contact_id: str | None = None
-    ) -> dict[str, str]:
-        return identity_headers(
-            service_settings.internal_secret,
-            *roles,
-            principal_id=principal_id,
-            contact_id=contact_id,
-        )
-
-    return headers
-
-
-@pytest.fixture
-def admin(as_role: Callable[..., dict[str, str]]) -> dict[str, str]:
-    return as_role("admin")
-
-
-@pytest.fixture
-def count(engine: Engine) -> Callable[[str], int]:
-    """Rows in a table, read straight from the database."""
-
-    def rows(table: str) -> int:
-        with engine.connect() as conn:
-            return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
-
-    return rows
 
 
 def lamp_product(**overrides: Any) -> dict[str, Any]:
