@@ -14,9 +14,10 @@ from sqlalchemy import Engine
 from crm_common.events.envelope import CloudEvent
 from crm_common.webhooks import verify
 from crm_gateway.config import GatewaySettings
+from crm_gateway.webhooks import delivery
 from crm_gateway.webhooks.worker import DeliveryWorker, sweep
 
-from ..helpers import BOOTSTRAP_KEY, bearer
+from ..helpers import BOOTSTRAP_KEY, bearer, create_key
 from .support import Receiver, consent_changed, erased, status_changed
 
 CONTACT = uuid.UUID("0190a000-0000-7000-8000-00000000c0c0")
@@ -483,3 +484,58 @@ def test_a_delivery_whose_event_is_gone_or_whose_secret_is_unreadable_fails_unse
     ]
     read = client.get(f"/v1/webhooks/{subscription['id']}", headers=partner).json()
     assert (read["status"], read["consecutive_failures"]) == ("disabled", 2)
+
+
+def test_revoking_a_partner_key_disables_its_subscriptions_for_good(
+    hook: Receiver,
+    subscribe: Callable[..., dict[str, Any]],
+    store: Callable[[CloudEvent], None],
+    worker: DeliveryWorker,
+    client: httpx.Client,
+) -> None:
+    leaving = create_key(client, "partner")
+    revoked = subscribe(hook.url, "orders.order.*", headers=bearer(leaving["key"]))
+    staying = subscribe(hook.url, "orders.order.*")
+    store(status_changed(CONTACT))
+    assert worker.deliver_due() == 2
+
+    assert client.delete(f"/v1/api-keys/{leaving['id']}", headers=ADMIN).status_code == 204
+    event = status_changed(CONTACT)
+    store(event)
+    assert worker.deliver_due() == 1  # only to the subscription whose key is valid
+    [(headers, body)] = hook.of(event.id)
+    assert verify(staying["secret"], headers["x-rapport-signature"], body, 60)
+
+    read = client.get(f"/v1/webhooks/{revoked['id']}", headers=ADMIN).json()
+    assert (read["status"], read["disabled_reason"]) == (
+        "disabled",
+        "Disabled: the API key that created it was revoked",
+    )
+    assert client.get(f"/v1/webhooks/{staying['id']}", headers=ADMIN).json()["status"] == "enabled"
+    refused = client.patch(f"/v1/webhooks/{revoked['id']}", json={"enabled": True}, headers=ADMIN)
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "https://rapport.dev/problems/webhook-owner-revoked"
+    # Revoking again changes nothing; the subscription stays as it was.
+    assert client.delete(f"/v1/api-keys/{leaving['id']}", headers=ADMIN).status_code == 204
+    assert (
+        client.get(f"/v1/webhooks/{revoked['id']}", headers=ADMIN).json()["version"]
+        == read["version"]
+    )
+
+
+def test_a_host_resolving_to_a_private_address_is_not_posted_to_when_public_only(
+    hook: Receiver,
+) -> None:
+    # The receiver listens on 127.0.0.1; "localhost" names it without being a literal address.
+    url = hook.url.replace("127.0.0.1", "localhost")
+    with delivery.new_client(5.0) as http:
+        refused = delivery.post(
+            http, url, b"{}", event_id="e1", event_type="t", signing_secrets=["s"], public_only=True
+        )
+        sent = delivery.post(http, url, b"{}", event_id="e2", event_type="t", signing_secrets=["s"])
+    assert refused.status_code is None
+    assert refused.error is not None and refused.error.startswith("PrivateAddress: ")
+    assert refused.verdict == "retry"
+    assert sent.status_code == 200
+    assert [h["x-rapport-event-id"] for h, _ in hook.requests] == ["e2"]

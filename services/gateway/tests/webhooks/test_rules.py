@@ -9,7 +9,7 @@ import pytest
 from crm_common.events.envelope import CloudEvent
 from crm_common.webhooks import verify
 from crm_gateway.webhooks.consumer import contact_of
-from crm_gateway.webhooks.delivery import Attempt, backoff_seconds
+from crm_gateway.webhooks.delivery import Attempt, backoff_seconds, private_address
 from crm_gateway.webhooks.matching import matches, pattern_problem
 from crm_gateway.webhooks.signing import (
     SecretUnreadable,
@@ -134,3 +134,20 @@ def test_a_signature_carries_one_v1_per_secret() -> None:
     assert verify("whsec_old", header, body)
     assert not verify("whsec_other", header, body)
     assert not verify("whsec_new", header, body + b" ")
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("https://localhost/hook", True),
+        ("https://127.0.0.1:8443/hook", True),
+        ("https://10.1.2.3/hook", True),
+        ("https://[::1]/hook", True),
+        ("https://169.254.169.254/latest/meta-data", True),
+        ("https://93.184.215.14/hook", False),
+        ("https://[2606:4700::1111]/hook", False),
+        ("https://no-such-host.invalid/hook", False),  # left to the POST to report
+    ],
+)
+def test_a_host_off_the_public_internet_is_named(url: str, refused: bool) -> None:
+    assert (private_address(url) is not None) is refused

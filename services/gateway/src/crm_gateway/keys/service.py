@@ -15,6 +15,7 @@ from crm_gateway.keys import repository, tokens
 from crm_gateway.keys.errors import ApiKeyNotFound, SecretNoLongerShown
 from crm_gateway.keys.models import ApiKey
 from crm_gateway.keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from crm_gateway.webhooks import service as webhooks
 
 log = logging.getLogger("crm.gateway.keys")
 
@@ -89,13 +90,17 @@ def get_key(session: Session, key_id: uuid.UUID) -> ApiKeyRead:
 
 
 def revoke_key(session: Session, key_id: uuid.UUID) -> str:
-    """Revoke the key (again is a no-op); returns its hash so that caches can forget it."""
+    """Revoke the key (again is a no-op) and disable the webhook subscriptions it created; returns
+    its hash so that caches can forget it."""
     key = repository.get(session, key_id)
     if key is None:
         raise ApiKeyNotFound(f"There is no API key {key_id}.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.add(key)
+        disabled = webhooks.disable_owned_by(session, str(key.id))
+        if disabled:
+            log.info("key %s revoked: %d webhook subscription(s) disabled", key.id, disabled)
     return key.key_hash
 
 

@@ -3,15 +3,20 @@
 Headers: `X-Rapport-Event-Id` (receivers dedupe on it: delivery is at least once),
 `X-Rapport-Event-Type`, and `X-Rapport-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 "<t>.<raw body>">` (`crm_common.webhooks`), signed afresh for each attempt. Redirects are not
-followed. 2xx is delivered; 5xx, 408, 429, timeouts and connection failures are retried with
+followed; in production, a host that resolves to an address off the public internet is not
+POSTed to (a name can point anywhere, so the check at subscription time is not enough). 2xx is
+delivered; 5xx, 408, 429, timeouts and connection failures are retried with
 exponential backoff; any other answer fails the delivery at once.
 """
 
+import ipaddress
 import random
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -60,8 +65,13 @@ def post(
     event_id: str,
     event_type: str,
     signing_secrets: list[str],
+    public_only: bool = False,
 ) -> Attempt:
-    """POST `body` to `url`, signed with `signing_secrets`; never raises for the receiver's sake."""
+    """POST `body` to `url`, signed with `signing_secrets`; never raises for the receiver's sake.
+    `public_only`: refuse (as a failed attempt, retried) a host that resolves to a private,
+    loopback or reserved address."""
+    if public_only and (address := private_address(url)) is not None:
+        return Attempt(None, f"PrivateAddress: the host resolves to {address}", 0.0)
     headers = {
         "Content-Type": CONTENT_TYPE,
         EVENT_ID_HEADER: event_id,
@@ -75,6 +85,22 @@ def post(
         error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_LENGTH]
         return Attempt(None, error, _elapsed_ms(started))
     return Attempt(response.status_code, None, _elapsed_ms(started))
+
+
+def private_address(url: str) -> str | None:
+    """The first address `url`'s host resolves to that is not on the public internet, if any (a
+    name that does not resolve is left to the POST to report)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = socket.getaddrinfo(parts.hostname or "", port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError):
+        return None
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(sockaddr[0])
+        if not address.is_global:
+            return str(address)
+    return None
 
 
 def _elapsed_ms(started: float) -> float:

@@ -48,3 +48,16 @@ class WebhookSecretUnreadable(Conflict):
             "gateway's internal secret changed); rotate it (POST .../rotate-secret).",
             subscription_id=str(subscription_id),
         )
+
+
+class OwnerRevoked(Conflict):
+    """Re-enabling a subscription whose creator's key was revoked: nobody could manage it."""
+
+    code, title = "webhook-owner-revoked", "The subscription's API key was revoked"
+
+    def __init__(self, subscription_id: uuid.UUID) -> None:
+        super().__init__(
+            f"Webhook subscription {subscription_id} was created with an API key that has since "
+            "been revoked; create a new subscription with a valid key.",
+            subscription_id=str(subscription_id),
+        )

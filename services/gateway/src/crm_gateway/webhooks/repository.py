@@ -54,6 +54,13 @@ def enabled_subscriptions(session: Session) -> list[WebhookSubscription]:
     return list(session.exec(stmt).all())
 
 
+def enabled_subscriptions_of(session: Session, owner: str) -> list[WebhookSubscription]:
+    stmt = select(WebhookSubscription).where(
+        col(WebhookSubscription.owner) == owner, col(WebhookSubscription.status) == "enabled"
+    )
+    return list(session.exec(stmt.with_for_update()).all())
+
+
 def delete_subscription(session: Session, subscription_id: uuid.UUID) -> None:
     """The subscription with its deliveries and their attempts."""
     deliveries = select(WebhookDelivery.id).where(

@@ -116,7 +116,7 @@ def get_webhook(webhook_id: uuid.UUID, principal: CallerDep, session: SessionDep
 @router.patch(
     "/{webhook_id}",
     response_model=WebhookRead,
-    responses={200: {"headers": etag_header()}, **problems(400, 404, 412, 422)},
+    responses={200: {"headers": etag_header()}, **problems(400, 404, 409, 412, 422)},
 )
 def update_webhook(
     webhook_id: uuid.UUID,
@@ -127,7 +127,8 @@ def update_webhook(
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Change the URL, types or description, or disable (`enabled: false`) and re-enable
-    (`enabled: true`, which forgets past failures) a subscription; honours If-Match."""
+    (`enabled: true`, which forgets past failures) a subscription; honours If-Match. Revoking
+    the API key that created a subscription disables it, for good (409 on re-enabling)."""
     return _with_etag(service.update(session, webhook_id, body, principal, if_match, settings))
 
 

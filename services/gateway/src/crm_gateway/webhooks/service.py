@@ -23,9 +23,11 @@ from crm_common.db import new_id, transaction, utcnow
 from crm_common.events.envelope import CloudEvent
 from crm_common.http import check_if_match
 from crm_gateway.config import GatewaySettings
+from crm_gateway.keys import repository as keys_repository
 from crm_gateway.keys import tokens
 from crm_gateway.webhooks import delivery, matching, repository, signing
 from crm_gateway.webhooks.errors import (
+    OwnerRevoked,
     SecretNoLongerShown,
     UrlNotAllowed,
     WebhookNotFound,
@@ -51,6 +53,7 @@ ADMIN_ROLE = "admin"
 ROTATION_OVERLAP = timedelta(hours=24)
 TEST_EVENT_TYPE = "gateway.webhook.test.v1"
 DISABLED_BY_REQUEST = "Disabled by request"
+DISABLED_BY_REVOCATION = "Disabled: the API key that created it was revoked"
 
 
 def to_read(subscription: WebhookSubscription) -> WebhookRead:
@@ -87,7 +90,7 @@ def _may_see(principal: Principal, subscription: WebhookSubscription) -> bool:
 
 def check_url(url: str, settings: GatewaySettings) -> None:
     """Production accepts only https, and no host that names this machine or a private network
-    literally (a name that resolves to one is not caught here)."""
+    literally (a name that resolves to one is refused at each delivery: `delivery.post`)."""
     if settings.environment != "production":
         return
     parts = urlsplit(url)
@@ -185,6 +188,8 @@ def update(
     if "description" in fields:
         subscription.description = data.description
     if data.enabled is True and subscription.status != "enabled":
+        if _owner_revoked(session, subscription):
+            raise OwnerRevoked(subscription.id)
         subscription.status, subscription.disabled_reason, subscription.disabled_at = (
             "enabled",
             None,
@@ -204,6 +209,28 @@ def disable(subscription: WebhookSubscription, reason: str, now: datetime) -> No
     subscription.status = "disabled"
     subscription.disabled_reason = reason
     subscription.disabled_at = now
+
+
+def disable_owned_by(session: Session, owner: str) -> int:
+    """Disable every subscription `owner` created (its key is being revoked): a partner that lost
+    its key receives no more events. Returns how many were disabled."""
+    now = utcnow()
+    subscriptions = repository.enabled_subscriptions_of(session, owner)
+    for subscription in subscriptions:
+        disable(subscription, DISABLED_BY_REVOCATION, now)
+        subscription.version += 1
+        subscription.updated_at = now
+        session.add(subscription)
+    return len(subscriptions)
+
+
+def _owner_revoked(session: Session, subscription: WebhookSubscription) -> bool:
+    try:
+        key_id = uuid.UUID(subscription.owner)
+    except ValueError:
+        return False
+    key = keys_repository.get(session, key_id)
+    return key is not None and key.revoked_at is not None
 
 
 def delete(session: Session, subscription_id: uuid.UUID, principal: Principal) -> None:
@@ -359,6 +386,7 @@ def ping(
             event_id=str(event.id),
             event_type=event.type,
             signing_secrets=secrets,
+            public_only=settings.environment == "production",
         )
     return PingResult(
         event_id=event.id,

@@ -102,7 +102,7 @@ def claim(
     return claimed
 
 
-def send(client: httpx.Client, claimed: Claimed) -> Attempt:
+def send(client: httpx.Client, claimed: Claimed, settings: GatewaySettings) -> Attempt:
     return delivery.post(
         client,
         claimed.url,
@@ -110,6 +110,7 @@ def send(client: httpx.Client, claimed: Claimed) -> Attempt:
         event_id=claimed.event_id,
         event_type=claimed.event_type,
         signing_secrets=claimed.signing_secrets,
+        public_only=settings.environment == "production",
     )
 
 
@@ -301,7 +302,7 @@ class DeliveryWorker:
         return futures
 
     def _attempt(self, claimed: Claimed, conclude_at: datetime | None) -> None:
-        attempt = send(self.client, claimed)
+        attempt = send(self.client, claimed, self.settings)
         try:
             record(self.engine, self.settings, claimed, attempt, conclude_at or utcnow())
         except Exception:
