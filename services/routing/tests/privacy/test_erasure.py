@@ -183,3 +183,37 @@ def test_the_contacts_merged_into_the_erased_one_are_erased_with_it(pv: Privacy)
     [confirmation] = pv.events("routing.erasure.completed.v1")
     # 2 contacts and 2 phones, 1 call and its event (abandoned in the queue: nobody is there).
     assert confirmation["records"] == 6
+
+
+def test_a_chat_still_open_is_closed_by_the_erasure_and_frees_its_agent(pv: Privacy) -> None:
+    pv.agent(skills={"ski": 5})
+    contact_id = uuid.uuid4()
+    pv.apply(contacts.ContactCreated(contact=person(contact_id, (PHONE,))), contact_id)
+    assert pv.pages("s-1", "v-1", 5, contact_id=contact_id) is not None
+    website = pv.role("website")
+    chat = pv.post("/v1/web/sessions/s-1/chat", headers=website)
+    message = {"author": "visitor", "text": "I am Grace"}
+    pv.post(f"/v1/chats/{chat['id']}/messages", message, headers=website)
+    assert [tuple(r) for r in pv.query("SELECT open_chats FROM agents")] == [(1,)]
+
+    pv.apply(
+        contacts.ContactErased(contact_id=contact_id, request_id=uuid.uuid4(), requested_at=T0),
+        contact_id,
+    )
+
+    read = pv.http.get(f"/v1/chats/{chat['id']}", headers=pv.admin).json()
+    assert (read["status"], read["closed_by"], read["visitor_id"]) == ("closed", None, "erased")
+    assert read["closed_at"] is not None
+    assert [tuple(r) for r in pv.query("SELECT open_chats FROM agents")] == [(0,)]
+    [closed] = pv.events("routing.chat.closed.v1")
+    assert (closed["closed_by"], closed["contact_id"], closed["visitor_id"]) == (
+        None, None, "erased",
+    )  # fmt: skip
+    assert [(line["author"], line["text"]) for line in closed["transcript"]] == [
+        ("visitor", "erased"),
+    ]  # fmt: skip
+    # Nobody writes to the erased person any more.
+    refused = pv.http.post(f"/v1/chats/{chat['id']}/messages", json=message, headers=website)
+    assert refused.status_code == 409, refused.text
+    [confirmation] = pv.events("routing.erasure.completed.v1")
+    assert confirmation["contact_id"] == str(contact_id)

@@ -3,7 +3,7 @@ session), visitor and agent write messages while it is open, and closing it free
 and publishes the transcript."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Engine
@@ -216,8 +216,14 @@ def close_chat(
     check_if_match(if_match, chat.version)
     if chat.status != "open":
         raise ChatClosed(chat_id)
-    now = utcnow()
-    chat.status, chat.closed_at, chat.closed_by = "closed", now, closer_of(principal)
+    close(session, chat, closer_of(principal), utcnow())
+    return to_read(chat)
+
+
+def close(session: Session, chat: Chat, closed_by: Author | None, now: datetime) -> None:
+    """Close the open `chat` (locked by the caller): its agent's place is free again, and
+    routing.chat.closed carries the transcript. `closed_by` None: routing closed it (an erasure)."""
+    chat.status, chat.closed_at, chat.closed_by = "closed", now, closed_by
     chat.version += 1
     session.add(chat)
     session.flush()
@@ -234,7 +240,7 @@ def close_chat(
             visitor_id=chat.visitor_id,
             opened_at=chat.opened_at,
             closed_at=now,
-            closed_by=closer_of(principal),
+            closed_by=closed_by,
             message_count=count,
             transcript=transcript,
             transcript_truncated=truncated,
@@ -246,9 +252,8 @@ def close_chat(
         session,
         chat.agent_id,
         "chat.closed",
-        {"chat_id": str(chat.id), "closed_by": chat.closed_by, "closed_at": now.isoformat()},
+        {"chat_id": str(chat.id), "closed_by": closed_by, "closed_at": now.isoformat()},
     )
-    return to_read(chat)
 
 
 def _transcript(session: Session, chat_id: uuid.UUID) -> tuple[list[ChatLine], int, bool]:

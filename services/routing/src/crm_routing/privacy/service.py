@@ -26,6 +26,7 @@ from crm_routing.callbacks import service as callbacks_service
 from crm_routing.callbacks.models import Callback
 from crm_routing.callbacks.schemas import FINISHED
 from crm_routing.calls.models import Call
+from crm_routing.chats import service as chats_service
 from crm_routing.chats.models import Chat
 from crm_routing.db import SOURCE, Outbox
 from crm_routing.privacy import repository
@@ -149,7 +150,7 @@ def erase(session: Session, erased: ContactErased) -> ErasedContact | None:
     records += _erase_callbacks(session, callbacks, now)
     records += _erase_calls(session, calls, now)
     records += _erase_sessions(session, webs, now)
-    records += _erase_chats(session, chats)
+    records += _erase_chats(session, chats, now)
     records += _erase_feed(session, calls, webs, chats)
     records += _erase_outbox(session, calls, callbacks, webs, chats)
     for device in devices:
@@ -217,14 +218,20 @@ def _erase_sessions(session: Session, webs: Sequence[WebSession], now: datetime)
     return len(webs) + len(views)
 
 
-def _erase_chats(session: Session, chats: Sequence[Chat]) -> int:
-    """Chats lose their visitor and contact; every message (the agent's too) reads ERASED."""
+def _erase_chats(session: Session, chats: Sequence[Chat], now: datetime) -> int:
+    """Chats lose their visitor and contact; every message (the agent's too) reads ERASED; one
+    still open is closed then (nobody is to go on writing to an erased person), which frees its
+    agent's place and publishes routing.chat.closed with the erased transcript."""
     for chat in chats:
         chat.visitor_id, chat.contact_id = ERASED, None
         chat.version += 1
         session.add(chat)
     session.flush()
-    return len(chats) + repository.erase_messages(session, [c.id for c in chats])
+    records = len(chats) + repository.erase_messages(session, [c.id for c in chats])
+    for chat in chats:
+        if chat.status == "open":
+            chats_service.close(session, chat, None, now)
+    return records
 
 
 def _erase_feed(
