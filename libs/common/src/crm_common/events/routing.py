@@ -314,7 +314,9 @@ class ChatClosed(EventPayload):
     visitor_id: str | None = None
     opened_at: datetime
     closed_at: datetime
-    closed_by: Literal["visitor", "agent"] | None = None
+    closed_by: Literal["visitor", "agent"] | None = Field(
+        default=None, description="Who closed it; null when routing did (the contact was erased)"
+    )
     message_count: int = 0
     transcript: list[ChatLine] = Field(description="The messages in order, bounded")
     transcript_truncated: bool = False
