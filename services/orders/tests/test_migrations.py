@@ -21,11 +21,12 @@ def test_the_catalog_and_orders_revision_stands_alone(scratch_database: str) -> 
         "products", "orders", "order_lines", "order_status_history", "erp_status_events",
         "counters", "outbox", "idempotency_keys", "processed_events",
     }  # fmt: skip
-    # Columns that later revisions add to these tables (0003_privacy: orders.pseudonymised_at).
-    later = {("orders", "pseudonymised_at")}
+    # Columns and indexes that later revisions add to these tables (0003_privacy:
+    # orders.pseudonymised_at; 0004_outbox_key_index: ix_outbox_key).
+    later = {("orders", "pseudonymised_at"), ("outbox", "ix_outbox_key")}
     drift = schema_drift(scratch_database, metadata)
     assert {d[1].name for d in drift if d[0] == "add_table"} == set(metadata.tables) - mine
-    assert [d for d in drift if _table(d) in mine and _added_column(d) not in later] == []
+    assert [d for d in drift if _table(d) in mine and _added(d) not in later] == []
 
 
 def _table(diff: Any) -> str:
@@ -40,8 +41,11 @@ def _table(diff: Any) -> str:
     return str(rest[1])  # modify_*: (schema, table, column, ...)
 
 
-def _added_column(diff: Any) -> tuple[str, str] | None:
-    """(table, column) of an `add_column` difference; None for any other."""
+def _added(diff: Any) -> tuple[str, str] | None:
+    """(table, column) of an `add_column` difference, (table, index) of an `add_index`; None for
+    any other."""
     if isinstance(diff, tuple) and diff[0] == "add_column":
         return str(diff[2]), str(diff[3].name)
+    if isinstance(diff, tuple) and diff[0] == "add_index":
+        return str(diff[1].table.name), str(diff[1].name)
     return None

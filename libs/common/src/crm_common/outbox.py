@@ -40,7 +40,11 @@ def outbox_table(base: type[SQLModel]) -> type[OutboxRecordBase]:
 
     class OutboxRecord(OutboxRecordBase, base, table=True):  # type: ignore[misc,valid-type]
         __tablename__ = "outbox"
-        __table_args__ = (Index("ix_outbox_unpublished", "published_at", "seq"),)
+        __table_args__ = (
+            Index("ix_outbox_unpublished", "published_at", "seq"),
+            # An erasure finds the events about a contact's records by their keys.
+            Index("ix_outbox_key", "key"),
+        )
 
     return OutboxRecord
 
