@@ -38,12 +38,17 @@ def publish(producer: KafkaProducer, payload: EventPayload, subject: uuid.UUID) 
 
 
 def contact(
-    contact_id: uuid.UUID, owner_id: str | None, version: int = 1
+    contact_id: uuid.UUID,
+    owner_id: str | None,
+    version: int = 1,
+    phone: str = PHONE,
+    assignee_ids: tuple[str, ...] = (),
 ) -> contacts.ContactSnapshot:
     return contacts.ContactSnapshot(
         id=contact_id, kind="person", first_name="Grace", last_name="Hopper",
-        phones=[contacts.PhonePoint(number=PHONE)], owner_id=owner_id,
-        lifecycle_stage="customer", version=version, created_at=T0, updated_at=T0,
+        phones=[contacts.PhonePoint(number=phone)], owner_id=owner_id,
+        assignee_ids=list(assignee_ids), lifecycle_stage="customer", version=version,
+        created_at=T0, updated_at=T0,
     )  # fmt: skip
 
 
@@ -140,3 +145,35 @@ def test_read_models_route_the_caller_and_the_finished_call_is_published(
         call_id, expert["id"], str(contact_id), "golf",
     )  # fmt: skip
     assert data["duration_seconds"] >= 0 and data["from_number"] == PHONE
+
+
+def test_an_agent_assigned_to_a_contact_sees_its_calls_while_assigned(
+    client: httpx.Client,
+    api: Any,
+    admin: dict[str, str],
+    as_role: Any,
+    producer: KafkaProducer,
+) -> None:
+    phone = "+14155550178"
+    assignee = api.create_agent(name="Assignee", skills={})
+    assigned = as_role("agent", agent_id=assignee["id"])
+    contact_id = uuid.uuid4()
+    snapshot = contact(contact_id, None, phone=phone, assignee_ids=(assignee["id"],))
+    publish(producer, contacts.ContactCreated(contact=snapshot), contact_id)
+
+    def known_call() -> str | None:
+        call_id = f"c-{uuid.uuid4()}"
+        api.call(call_id, "ringing", **{"from": phone})
+        api.call(call_id, "abandoned")
+        linked = client.get(f"/v1/calls/{call_id}", headers=admin).json()["contact_id"]
+        return call_id if linked == str(contact_id) else None
+
+    call_id = wait_for(known_call)
+    assert client.get(f"/v1/calls/{call_id}", headers=assigned).status_code == 200
+    unassigned = snapshot.model_copy(update={"assignee_ids": [], "version": 2})
+    publish(
+        producer,
+        contacts.ContactUpdated(contact=unassigned, changed_fields=["assignee_ids"]),
+        contact_id,
+    )
+    wait_for(lambda: client.get(f"/v1/calls/{call_id}", headers=assigned).status_code == 404)

@@ -1,10 +1,12 @@
 """Assignees (set by staff, shown to staff and partners) and the field-level rule: staff-only fields
 are neither shown to nor writable by partners."""
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+from sqlalchemy import Engine, text
 
 from .conftest import A1, A2
 
@@ -18,8 +20,18 @@ def field_errors(response: httpx.Response) -> list[tuple[str, str]]:
     return [(e["field"], e["code"]) for e in response.json()["errors"]]
 
 
+def updated_events(engine: Engine) -> list[dict[str, Any]]:
+    """The data of the outbox's contact.updated events, in order."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT envelope FROM outbox WHERE event_type = :t ORDER BY seq"),
+            {"t": "contacts.contact.updated.v1"},
+        ).all()
+    return [dict(json.loads(row[0])["data"]) for row in rows]
+
+
 def test_staff_set_assignees_on_create_and_update(
-    client: httpx.Client, admin: dict[str, str], count: Count
+    client: httpx.Client, admin: dict[str, str], count: Count, engine: Engine
 ) -> None:
     created = client.post(
         "/v1/contacts",
@@ -38,8 +50,10 @@ def test_staff_set_assignees_on_create_and_update(
     assert updated.status_code == 200
     assert (updated.json()["assignee_ids"], updated.json()["version"]) == ([A1], 2)
     assert updated.headers["ETag"] == '"2"'
-    # Assignees are not in the event snapshot: changing only them publishes nothing.
-    assert count("outbox") == outbox
+    # Other services scope their records by assignees too: a change of them is published.
+    assert count("outbox") == outbox + 1
+    [event] = updated_events(engine)
+    assert (event["changed_fields"], event["contact"]["assignee_ids"]) == (["assignee_ids"], [A1])
     same = client.patch(path, json={"assignee_ids": [A1]}, headers=admin)
     assert same.json()["version"] == 2
     cleared = client.patch(path, json={"assignee_ids": []}, headers=admin)
@@ -47,7 +61,8 @@ def test_staff_set_assignees_on_create_and_update(
     assert count("contact_assignees") == 0
     untouched = client.patch(path, json={"first_name": "Ada B."}, headers=admin)
     assert untouched.json()["assignee_ids"] == []
-    assert count("outbox") == outbox + 1
+    assert count("outbox") == outbox + 3
+    assert [e["contact"]["assignee_ids"] for e in updated_events(engine)] == [[A1], [], []]
 
 
 def test_bad_assignees_are_422(client: httpx.Client, admin: dict[str, str], api: Any) -> None:

@@ -22,6 +22,7 @@ def person() -> events.ContactSnapshot:
         emails=[events.EmailPoint(address="ada@example.com", label="work")],
         phones=[events.PhonePoint(number="+14155550123")],
         owner_id="agent-7",
+        assignee_ids=["agent-8"],
         lifecycle_stage="customer",
         tags=["vip"],
         attributes={"segment": "a"},
@@ -41,6 +42,7 @@ ERASED_SNAPSHOT: dict[str, Any] = {
     "emails": [],
     "phones": [],
     "owner_id": "agent-7",
+    "assignee_ids": ["agent-8"],  # who works on the row, as the owner: not the person's data
     "lifecycle_stage": "customer",
     "tags": [],
     "attributes": {},

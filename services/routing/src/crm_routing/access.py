@@ -7,10 +7,10 @@ condition the repositories add to their queries.
 - "scoped" (the default): `admin` sees every record. An `agent` (`Principal.agent_id`) sees the
   records whose agent is itself — a call's assigned agent, a callback's preferred agents, its
   current agent and every attempt's agent, a chat's agent, a web session's offered agent — and
-  those whose contact (the contacts read model) it owns. A `manager` sees those of an agent of its
-  team (`Principal.team`; `agents.team` says who is in it) or owned by one, plus what its own
-  agent id sees. An agent key without agent id, or a manager with neither team nor agent id,
-  sees none.
+  those whose contact (the contacts read model) it owns or is assigned to. A `manager` sees those
+  of an agent of its team (`Principal.team`; `agents.team` says who is in it) or of a contact
+  owned by or assigned to one, plus what its own agent id sees. An agent key without agent id, or
+  a manager with neither team nor agent id, sees none.
 - "open": every staff member sees every record.
 
 The integrations keep what they had in both modes: `telephony` every call, `website` every chat
@@ -157,8 +157,14 @@ class _Agents:
         return col(Agent.id) == func.lower(func.replace(text, "-", ""))
 
     def own(self, contact_id: Any) -> ColumnElement[bool]:
-        """The contact `contact_id` names is owned by one of the scope's agents."""
-        owned = select(KnownContact.id).where(self.is_text(col(KnownContact.owner_id)))
+        """The contact `contact_id` names is owned by one of the scope's agents or assigned to
+        one."""
+        owned = select(KnownContact.id).where(
+            or_(
+                self.is_text(col(KnownContact.owner_id)),
+                self.in_list(col(KnownContact.assignee_ids)),
+            )
+        )
         return col(contact_id).in_(owned)
 
     def in_list(self, agent_ids: Any) -> ColumnElement[bool]:

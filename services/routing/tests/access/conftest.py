@@ -105,12 +105,13 @@ def who(ac_settings: RoutingSettings) -> Headers:
 
 @dataclass
 class World:
-    """Agents A1 (team T), A2 and A3 (team U); contact K owned by A1. Records 1, 2 and 3 of each
-    kind: 1 is A1's, 2 is A2's about K, 3 is A2's about nobody."""
+    """Agents A1 (team T), A2 and A3 (team U), A4 (team V); contact K owned by A1 and assigned to
+    A4. Records 1, 2 and 3 of each kind: 1 is A1's, 2 is A2's about K, 3 is A2's about nobody."""
 
     a1: uuid.UUID
     a2: uuid.UUID
     a3: uuid.UUID
+    a4: uuid.UUID
     contact: uuid.UUID
     calls: dict[int, str] = field(default_factory=dict)
     callbacks: dict[int, uuid.UUID] = field(default_factory=dict)
@@ -125,19 +126,21 @@ def agent(team: str, name: str) -> Agent:
 def seed(engine: Engine) -> World:
     """The world of the access tests, written as the service's own writes would leave it."""
     a1, a2, a3 = agent("T", "a1"), agent("U", "a2"), agent("U", "a3")
+    a4 = agent("V", "a4")
     now = utcnow()
     with transaction(engine) as session:
-        session.add_all([a1, a2, a3])
+        session.add_all([a1, a2, a3, a4])
         contact = KnownContact(
             id=uuid.uuid4(),
             name="Grace",
             owner_id=str(a1.id),
+            assignee_ids=[str(a4.id)],
             lifecycle_stage="customer",
             version=1,
         )
         session.add(contact)
         session.flush()
-        world = World(a1=a1.id, a2=a2.id, a3=a3.id, contact=contact.id)
+        world = World(a1=a1.id, a2=a2.id, a3=a3.id, a4=a4.id, contact=contact.id)
         for n, handler, about in ((1, a1.id, None), (2, a2.id, contact.id), (3, a2.id, None)):
             call_id = f"c-{n}"
             session.add(

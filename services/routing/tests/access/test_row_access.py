@@ -17,13 +17,16 @@ from .conftest import Headers, World
 
 PROBLEM = "https://rapport.dev/problems/"
 
-# Who sees which of the records 1 (A1's), 2 (A2's about K, owned by A1) and 3 (A2's).
+# Who sees which of the records 1 (A1's), 2 (A2's about K, owned by A1 and assigned to A4) and 3
+# (A2's).
 MATRIX: dict[str, set[int]] = {
     "admin": {1, 2, 3},
     "manager of T": {1, 2},
     "manager of U": {2, 3},
+    "manager of V": {2},
     "agent A1": {1, 2},
     "agent A2": {2, 3},
+    "agent A4": {2},
     "agent key without agent id": set(),
     "agent key with a malformed agent id": set(),
     "manager without team or agent id": set(),
@@ -37,8 +40,10 @@ def identity(name: str, who: Headers, world: World) -> dict[str, str]:
         "admin": (("admin",), {}),
         "manager of T": (("manager",), {"team": "T"}),
         "manager of U": (("manager",), {"team": "U"}),
+        "manager of V": (("manager",), {"team": "V"}),
         "agent A1": (("agent",), {"agent_id": world.a1}),
         "agent A2": (("agent",), {"agent_id": world.a2}),
+        "agent A4": (("agent",), {"agent_id": world.a4}),
         "agent key without agent id": (("agent",), {}),
         "agent key with a malformed agent id": (("agent",), {"agent_id": "not-an-id"}),
         "manager without team or agent id": (("manager",), {}),

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from crm_common.events.envelope import EventPayload
 
@@ -35,6 +35,10 @@ class ContactSnapshot(BaseModel):
     emails: list[EmailPoint] = []
     phones: list[PhonePoint] = []
     owner_id: str | None = None
+    assignee_ids: list[str] = Field(
+        default_factory=list,
+        description="Agent ids of the agents assigned to the contact besides its owner",
+    )
     lifecycle_stage: Literal["lead", "prospect", "customer", "inactive"]
     tags: list[str] = []
     attributes: dict[str, Any] = {}

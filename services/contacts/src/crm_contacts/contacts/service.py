@@ -50,8 +50,8 @@ SOURCE = "contacts"
 # until staff decide otherwise).
 BECOME_CUSTOMER_FROM = frozenset({"lead", "prospect"})
 Point = tuple[str, str | None]
-# Changes that publish no contact.updated: staff-only fields, and assignees (not in the snapshot).
-UNPUBLISHED_FIELDS = STAFF_FIELDS | {"assignee_ids"}
+# Changes that publish no contact.updated: staff-only fields (not in the snapshot).
+UNPUBLISHED_FIELDS = STAFF_FIELDS
 
 # Scalar fields an update may set directly on the row.
 _SCALARS = (
@@ -300,8 +300,8 @@ def touch(contact: Contact) -> None:
 
 
 def publish_updated(session: Session, read: ContactRead, changed: Iterable[str]) -> None:
-    """An updated event naming the changed fields; none when only staff-only fields or assignees
-    changed (the snapshot carries neither)."""
+    """An updated event naming the changed fields; none when only staff-only fields changed (the
+    snapshot does not carry them)."""
     public = sorted(set(changed) - UNPUBLISHED_FIELDS)
     if public:
         add_event(

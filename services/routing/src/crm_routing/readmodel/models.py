@@ -20,6 +20,8 @@ class KnownContact(RoutingBase, table=True):
     id: uuid.UUID = Field(primary_key=True)
     name: str | None = Field(default=None, max_length=620)
     owner_id: str | None = Field(default=None, max_length=200)
+    # The agents assigned besides the owner (agent ids as text); they see its records as it does.
+    assignee_ids: list[str] = Field(default_factory=list, sa_type=JSON)
     lifecycle_stage: str = Field(max_length=20)
     merged_into_id: uuid.UUID | None = Field(default=None)
     version: int

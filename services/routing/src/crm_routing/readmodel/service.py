@@ -46,6 +46,7 @@ def apply_contact(session: Session, snapshot: contact_events.ContactSnapshot) ->
         )
     contact.name = display_name(snapshot)
     contact.owner_id = snapshot.owner_id
+    contact.assignee_ids = list(snapshot.assignee_ids)
     contact.lifecycle_stage = snapshot.lifecycle_stage
     contact.version = snapshot.version
     contact.updated_at = snapshot.updated_at
