@@ -11,16 +11,18 @@ Every string that reaches the database is bounded and free of NUL characters and
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from pydantic import AfterValidator, StringConstraints
 
-from crm_common.auth import Principal, require_roles
+from crm_common.access import RowScope
+from crm_common.auth import Principal, PrincipalDep, require_roles
 from crm_common.http import Idempotency, idempotency_dependency
 from crm_common.openapi import problem_responses
 
 # Re-exported: the service's schemas take them from here.
 from crm_common.validation import Timestamp as Timestamp  # noqa: PLC0414
 from crm_common.validation import clean_text as clean_text  # noqa: PLC0414
+from crm_orders.access import row_scope
 from crm_orders.db import IdempotencyRecord
 
 # --- every router ----------------------------------------------------------------------------------
@@ -29,6 +31,14 @@ SOURCE = "orders"
 STAFF_ROLES = ("admin", "manager", "agent")
 
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency_dependency(IdempotencyRecord))]
+
+
+async def record_rows(request: Request, principal: PrincipalDep) -> RowScope:
+    """The records the caller may see under `CRM_ORDERS_ROW_ACCESS` (async: no thread hop)."""
+    return row_scope(principal, request.app.state.settings.row_access)
+
+
+RowScopeDep = Annotated[RowScope, Depends(record_rows)]
 
 
 def bounded_text(max_length: int) -> Any:

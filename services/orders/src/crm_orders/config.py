@@ -4,6 +4,7 @@ from functools import lru_cache
 
 from pydantic import AliasChoices, Field
 
+from crm_common.access import RowAccess
 from crm_common.settings import ServiceSettings
 
 
@@ -16,6 +17,12 @@ class OrdersSettings(ServiceSettings):
         validation_alias=AliasChoices("CRM_ORDERS_DATABASE_URL"),
     )
     port: int = Field(default=8002, validation_alias=AliasChoices("CRM_ORDERS_PORT"))
+    # "scoped": agents see the records of their contacts and opportunities, managers their team's,
+    # admins and the integrations all; "open": every staff member sees every record
+    # (crm_orders.access).
+    row_access: RowAccess = Field(
+        default="scoped", validation_alias=AliasChoices("CRM_ORDERS_ROW_ACCESS")
+    )
 
 
 @lru_cache

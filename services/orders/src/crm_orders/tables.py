@@ -9,6 +9,7 @@ from crm_orders.orders.models import Order, OrderLineRow, OrderStatusEntry
 from crm_orders.pipelines.models import Pipeline
 from crm_orders.privacy.models import ErasedContact
 from crm_orders.quotes.models import Quote, SalesCounter
+from crm_orders.readmodel.models import KnownAgent, KnownAssignee, KnownContact
 from crm_orders.rules.models import PipelineRule, RuleTrigger
 
 metadata = OrdersBase.metadata
@@ -24,4 +25,4 @@ __all__ += [
     "StageEntry",
 ]
 __all__ += ["Counter", "ErpStatusEvent", "Order", "OrderLineRow", "OrderStatusEntry", "Product"]
-__all__ += ["ErasedContact"]
+__all__ += ["ErasedContact", "KnownAgent", "KnownAssignee", "KnownContact"]

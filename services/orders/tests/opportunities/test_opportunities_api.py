@@ -46,9 +46,10 @@ def test_create_starts_in_the_first_stage_of_the_default_pipeline(
         "version": 1,
     }
     assert {k: created[k] for k in expected} == expected
-    fetched = client.get(f"/v1/opportunities/{created['id']}", headers=as_role("agent"))
+    owner = as_role("agent", agent_id="agent-7")  # row-level access: the owner sees its deal
+    fetched = client.get(f"/v1/opportunities/{created['id']}", headers=owner)
     assert (fetched.status_code, fetched.json(), fetched.headers["ETag"]) == (200, created, '"1"')
-    history = client.get(f"/v1/opportunities/{created['id']}/history", headers=as_role("agent"))
+    history = client.get(f"/v1/opportunities/{created['id']}/history", headers=owner)
     assert history.status_code == 200
     [entry] = history.json()["items"]
     assert (entry["from_stage"], entry["stage"], entry["changed_by"], entry["requested_tasks"]) == (
@@ -138,9 +139,9 @@ def test_stage_moves_and_history(
     sales: Any,
     count: Callable[[str], int],
 ) -> None:
-    opportunity = sales.create_opportunity()
+    opportunity = sales.create_opportunity(owner_id="agent-7")
     url = f"/v1/opportunities/{opportunity['id']}"
-    agent = as_role("agent", principal_id="agent-7")
+    agent = as_role("agent", principal_id="agent-7", agent_id="agent-7")
     moved = client.post(f"{url}/stage", json={"stage": "rfq_received"}, headers=agent)
     assert moved.status_code == 200, moved.text
     assert (moved.json()["stage"], moved.json()["probability"], moved.json()["version"]) == (

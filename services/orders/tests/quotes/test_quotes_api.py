@@ -53,7 +53,7 @@ def test_create_a_priced_quote(
     api: Any,
     count: Callable[[str], int],
 ) -> None:
-    opportunity, product = deal(sales, api)
+    opportunity, product = deal(sales, api, owner_id="agent-7")
     body = {
         "opportunity_id": opportunity["id"],
         "valid_until": "2999-12-31",
@@ -102,23 +102,28 @@ def test_create_a_priced_quote(
         (2, "100.00", 1, "0.00", "100.00"),
     ]
     assert quote["total"] == "438.85"
-    assert client.get(f"/v1/quotes/{quote['id']}", headers=as_role("agent")).json() == quote
+    assert (
+        client.get(f"/v1/quotes/{quote['id']}", headers=as_role("agent", agent_id="agent-7")).json()
+        == quote
+    )
     second = sales.create_quote(opportunity["id"], product["id"])
     assert (second["number"], second["total"]) == ("Q-000002", "200.00")
     listed = client.get(
         "/v1/quotes",
         params={"opportunity_id": opportunity["id"], "limit": 1},
-        headers=as_role("agent"),
+        headers=as_role("agent", agent_id="agent-7"),
     ).json()
     rest = client.get(
         "/v1/quotes",
         params={"opportunity_id": opportunity["id"], "cursor": listed["next_cursor"]},
-        headers=as_role("agent"),
+        headers=as_role("agent", agent_id="agent-7"),
     ).json()
     assert [q["id"] for q in listed["items"] + rest["items"]] == [quote["id"], second["id"]]
     assert (
         client.get(
-            "/v1/quotes", params={"opportunity_id": UNKNOWN_ID}, headers=as_role("agent")
+            "/v1/quotes",
+            params={"opportunity_id": UNKNOWN_ID},
+            headers=as_role("agent", agent_id="agent-7"),
         ).json()["items"]
         == []
     )
@@ -252,17 +257,18 @@ def test_send_moves_the_opportunity_to_quote_sent(
 
 def test_accept_makes_an_order_and_wins_the_opportunity(
     client: httpx.Client,
+    admin: dict[str, str],
     as_role: Callable[..., dict[str, str]],
     sales: Any,
     api: Any,
     engine: Engine,
 ) -> None:
-    opportunity, product = deal(sales, api)
+    opportunity, product = deal(sales, api, owner_id="agent-7")
     quote = sales.create_quote(opportunity["id"], product["id"])
     draft = client.post(
         f"/v1/quotes/{quote['id']}/accept",
         json={"delivery_address": ADDRESS},
-        headers=as_role("agent"),
+        headers=as_role("agent", agent_id="agent-7"),
     )
     assert draft.status_code == 409
     assert (draft.json()["type"], draft.json()["quote_status"]) == (
@@ -283,7 +289,7 @@ def test_accept_makes_an_order_and_wins_the_opportunity(
     assert accepted["order_id"] is not None
     assert accepted["decided_at"] is not None
 
-    order = client.get(f"/v1/orders/{accepted['order_id']}", headers=as_role("agent")).json()
+    order = client.get(f"/v1/orders/{accepted['order_id']}", headers=admin).json()
     assert (
         order["quote_id"],
         order["contact_id"],
@@ -348,7 +354,7 @@ def test_accept_makes_an_order_and_wins_the_opportunity(
         response = client.post(f"/v1/quotes/{quote['id']}/{action}", json=body, headers=partner)
         assert response.status_code == 409, action
         assert response.json()["quote_status"] == "accepted"
-    assert len(client.get("/v1/orders", headers=as_role("agent")).json()["items"]) == 1
+    assert len(client.get("/v1/orders", headers=admin).json()["items"]) == 1
 
 
 def test_a_refused_order_leaves_quote_and_opportunity_unchanged(

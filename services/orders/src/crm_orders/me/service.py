@@ -9,6 +9,7 @@ from sqlmodel import Session
 from crm_common.auth import Principal
 from crm_common.errors import Forbidden
 from crm_common.pagination import Paged
+from crm_orders.access import EVERYTHING
 from crm_orders.configurator.pricing import LineIn
 from crm_orders.me import repository
 from crm_orders.me.schemas import (
@@ -101,7 +102,7 @@ def list_my_orders(
 
 def get_my_order(session: Session, principal: Principal, order_id: uuid.UUID) -> MyOrderRead:
     _require_own(session, contact_of(principal), order_id)
-    return my_order(orders.get_order(session, order_id))
+    return my_order(orders.get_order(session, order_id, EVERYTHING))
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -133,7 +134,7 @@ def amend_my_order(
     if_match: str | None,
 ) -> MyOrderRead:
     _require_own(session, contact_of(principal), order_id)
-    return my_order(orders.amend_order(session, order_id, data, principal, if_match))
+    return my_order(orders.amend_order(session, order_id, data, principal, if_match, EVERYTHING))
 
 
 def cancel_my_order(
@@ -144,11 +145,11 @@ def cancel_my_order(
     if_match: str | None,
 ) -> MyOrderRead:
     _require_own(session, contact_of(principal), order_id)
-    return my_order(orders.cancel_order(session, order_id, reason, principal, if_match))
+    return my_order(orders.cancel_order(session, order_id, reason, principal, if_match, EVERYTHING))
 
 
 def place_my_order(
     session: Session, order_id: uuid.UUID, principal: Principal, if_match: str | None
 ) -> MyOrderRead:
     _require_own(session, contact_of(principal), order_id)
-    return my_order(orders.place_order(session, order_id, principal, if_match))
+    return my_order(orders.place_order(session, order_id, principal, if_match, EVERYTHING))

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from crm_common.pagination import Paged, SortKey, keyset_page
@@ -21,19 +22,31 @@ class OpportunityFilters:
 
 
 def get(
-    session: Session, opportunity_id: uuid.UUID, *, for_update: bool = False
+    session: Session,
+    opportunity_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    visible: ColumnElement[bool] | None = None,
 ) -> Opportunity | None:
+    """The opportunity, when it exists and `visible` (row-level access; None: any) holds."""
     stmt = select(Opportunity).where(Opportunity.id == opportunity_id)
+    if visible is not None:
+        stmt = stmt.where(visible)
     if for_update:
         stmt = stmt.with_for_update()
     return session.exec(stmt).first()
 
 
 def list_page(
-    session: Session, filters: OpportunityFilters, limit: int, cursor: str | None
+    session: Session,
+    filters: OpportunityFilters,
+    limit: int,
+    cursor: str | None,
+    visible: ColumnElement[bool] | None = None,
 ) -> Paged[Opportunity]:
-    """Opportunities in creation order; the close-date range is inclusive and leaves undated out."""
-    stmt = select(Opportunity)
+    """Opportunities (those `visible` holds for) in creation order; the close-date range is
+    inclusive and leaves undated out."""
+    stmt = select(Opportunity) if visible is None else select(Opportunity).where(visible)
     if filters.stage is not None:
         stmt = stmt.where(col(Opportunity.stage) == filters.stage)
     if filters.owner_id is not None:

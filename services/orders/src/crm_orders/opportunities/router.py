@@ -9,7 +9,7 @@ from crm_common.db import ServiceRoute, SessionDep
 from crm_common.http import IfMatchHeader, etag, json_response
 from crm_common.openapi import created_headers, etag_header
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from crm_orders.commerce import IdempotencyDep
+from crm_orders.commerce import IdempotencyDep, RowScopeDep
 from crm_orders.opportunities import service
 from crm_orders.opportunities.repository import OpportunityFilters
 from crm_orders.opportunities.schemas import (
@@ -49,6 +49,7 @@ def create_opportunity(
 def list_opportunities(
     _principal: DealCaller,
     session: SessionDep,
+    rows: RowScopeDep,
     stage: Annotated[StageName | None, Query()] = None,
     owner_id: Annotated[Identifier | None, Query()] = None,
     contact_id: Annotated[uuid.UUID | None, Query()] = None,
@@ -62,7 +63,8 @@ def list_opportunities(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[OpportunityRead]:
-    """List opportunities in creation order, filtered."""
+    """List opportunities in creation order, filtered (an agent's or a manager's only those of
+    their rows)."""
     filters = OpportunityFilters(
         stage=stage,
         owner_id=owner_id,
@@ -71,7 +73,7 @@ def list_opportunities(
         close_from=close_from,
         close_to=close_to,
     )
-    items, next_cursor = service.list_opportunities(session, filters, limit, cursor)
+    items, next_cursor = service.list_opportunities(session, filters, limit, cursor, rows)
     return Page[OpportunityRead](items=items, next_cursor=next_cursor)
 
 
@@ -81,10 +83,10 @@ def list_opportunities(
     responses={200: {"headers": etag_header()}, **problems(404, 422)},
 )
 def get_opportunity(
-    opportunity_id: uuid.UUID, _principal: DealCaller, session: SessionDep
+    opportunity_id: uuid.UUID, _principal: DealCaller, session: SessionDep, rows: RowScopeDep
 ) -> Response:
     """Read one opportunity."""
-    read = service.get_opportunity(session, opportunity_id)
+    read = service.get_opportunity(session, opportunity_id, rows)
     return json_response(read, headers={"ETag": etag(read.version)})
 
 
@@ -98,10 +100,11 @@ def update_opportunity(
     body: OpportunityUpdate,
     _principal: DealCaller,
     session: SessionDep,
+    rows: RowScopeDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Change some fields of an opportunity (honours If-Match)."""
-    read = service.update_opportunity(session, opportunity_id, body, if_match)
+    read = service.update_opportunity(session, opportunity_id, body, if_match, rows)
     return json_response(read, headers={"ETag": etag(read.version)})
 
 
@@ -115,10 +118,11 @@ def move_stage(
     body: StageMove,
     principal: DealCaller,
     session: SessionDep,
+    rows: RowScopeDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Move an opportunity to another stage; won and lost are final, lost needs a reason."""
-    read = service.move_stage(session, opportunity_id, body, principal, if_match)
+    read = service.move_stage(session, opportunity_id, body, principal, if_match, rows)
     return json_response(read, headers={"ETag": etag(read.version)})
 
 
@@ -131,9 +135,10 @@ def stage_history(
     opportunity_id: uuid.UUID,
     _principal: DealCaller,
     session: SessionDep,
+    rows: RowScopeDep,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[StageEntryRead]:
     """The stages an opportunity entered, oldest first, with who moved it and the tasks requested."""
-    items, next_cursor = service.history(session, opportunity_id, limit, cursor)
+    items, next_cursor = service.history(session, opportunity_id, limit, cursor, rows)
     return Page[StageEntryRead](items=items, next_cursor=next_cursor)

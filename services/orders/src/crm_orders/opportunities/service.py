@@ -23,6 +23,8 @@ from crm_common.events.orders import (
 from crm_common.http import check_if_match
 from crm_common.outbox import add_event
 from crm_common.pagination import Paged
+from crm_orders import access
+from crm_orders.access import RowScope
 from crm_orders.catalog import repository as products
 from crm_orders.commerce import SOURCE
 from crm_orders.db import Outbox
@@ -59,9 +61,15 @@ _SCALARS = ("title", "amount", "currency", "expected_close_date", "owner_id", "p
 
 
 def require(
-    session: Session, opportunity_id: uuid.UUID, *, for_update: bool = False
+    session: Session, opportunity_id: uuid.UUID, scope: RowScope, *, for_update: bool = False
 ) -> Opportunity:
-    opportunity = repository.get(session, opportunity_id, for_update=for_update)
+    """The opportunity, if `scope` covers it (one outside the caller's rows is not found)."""
+    opportunity = repository.get(
+        session,
+        opportunity_id,
+        for_update=for_update,
+        visible=access.opportunities_visible(scope),
+    )
     if opportunity is None:
         raise OpportunityNotFound(opportunity_id)
     return opportunity
@@ -115,14 +123,21 @@ def read(session: Session, opportunity: Opportunity) -> OpportunityRead:
     )
 
 
-def get_opportunity(session: Session, opportunity_id: uuid.UUID) -> OpportunityRead:
-    return read(session, require(session, opportunity_id))
+def get_opportunity(
+    session: Session, opportunity_id: uuid.UUID, scope: RowScope
+) -> OpportunityRead:
+    return read(session, require(session, opportunity_id, scope))
 
 
 def list_opportunities(
-    session: Session, filters: OpportunityFilters, limit: int, cursor: str | None
+    session: Session,
+    filters: OpportunityFilters,
+    limit: int,
+    cursor: str | None,
+    scope: RowScope,
 ) -> Paged[OpportunityRead]:
-    rows, next_cursor = repository.list_page(session, filters, limit, cursor)
+    visible = access.opportunities_visible(scope)
+    rows, next_cursor = repository.list_page(session, filters, limit, cursor, visible)
     stages: dict[uuid.UUID, StageList] = {}
     items = []
     for row in rows:
@@ -135,10 +150,10 @@ def list_opportunities(
 
 
 def history(
-    session: Session, opportunity_id: uuid.UUID, limit: int, cursor: str | None
+    session: Session, opportunity_id: uuid.UUID, limit: int, cursor: str | None, scope: RowScope
 ) -> Paged[StageEntryRead]:
     """The stages it entered, oldest first, each with the tasks its rules requested."""
-    require(session, opportunity_id)
+    require(session, opportunity_id, scope)
     entries, next_cursor = repository.history_page(session, opportunity_id, limit, cursor)
     triggers = rules.triggers_by_entry(session, [e.id for e in entries])
     items = [
@@ -223,10 +238,14 @@ def create_opportunity(
 
 
 def update_opportunity(
-    session: Session, opportunity_id: uuid.UUID, data: OpportunityUpdate, if_match: str | None
+    session: Session,
+    opportunity_id: uuid.UUID,
+    data: OpportunityUpdate,
+    if_match: str | None,
+    scope: RowScope,
 ) -> OpportunityRead:
     """Apply the fields that were sent; bumps the version and publishes only when something changed."""
-    opportunity = require(session, opportunity_id, for_update=True)
+    opportunity = require(session, opportunity_id, scope, for_update=True)
     check_if_match(if_match, opportunity.version)
     sent = data.model_fields_set
     changes = data.model_dump(include=set(_SCALARS) & sent)
@@ -264,9 +283,10 @@ def move_stage(
     data: StageMove,
     principal: Principal,
     if_match: str | None,
+    scope: RowScope,
 ) -> OpportunityRead:
     """Move to another stage of its pipeline; moving to the stage it is in changes nothing."""
-    opportunity = require(session, opportunity_id, for_update=True)
+    opportunity = require(session, opportunity_id, scope, for_update=True)
     check_if_match(if_match, opportunity.version)
     stages = pipelines.stages_of(pipelines.require(session, opportunity.pipeline_id))
     target = stages.get(data.stage)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import ColumnElement, delete, insert
 from sqlmodel import Session, col, select
 
 from crm_common.db import table_of
@@ -22,8 +22,17 @@ class OrderFilters:
     created_to: datetime | None = None
 
 
-def get(session: Session, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
+def get(
+    session: Session,
+    order_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    visible: ColumnElement[bool] | None = None,
+) -> Order | None:
+    """The order, when it exists and `visible` (row-level access; None: any) holds for it."""
     stmt = select(Order).where(Order.id == order_id)
+    if visible is not None:
+        stmt = stmt.where(visible)
     if for_update:
         stmt = stmt.with_for_update()
     return session.exec(stmt).first()
@@ -93,10 +102,15 @@ def history_of(
 
 
 def list_page(
-    session: Session, filters: OrderFilters, limit: int, cursor: str | None
+    session: Session,
+    filters: OrderFilters,
+    limit: int,
+    cursor: str | None,
+    visible: ColumnElement[bool] | None = None,
 ) -> Paged[Order]:
-    """Orders matching `filters` in id (creation) order; `created_to` is exclusive."""
-    stmt = select(Order)
+    """Orders matching `filters` (and `visible`) in id (creation) order; `created_to` is
+    exclusive."""
+    stmt = select(Order) if visible is None else select(Order).where(visible)
     if filters.contact_id is not None:
         stmt = stmt.where(Order.contact_id == filters.contact_id)
     if filters.status is not None:

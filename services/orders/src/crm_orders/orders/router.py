@@ -15,6 +15,7 @@ from crm_orders.commerce import (
     OrderPlacer,
     OrderReader,
     OrderWriter,
+    RowScopeDep,
     Timestamp,
     problems,
 )
@@ -75,6 +76,7 @@ def create_order(
 def list_orders(
     principal: OrderReader,
     session: SessionDep,
+    rows: RowScopeDep,
     contact_id: Annotated[uuid.UUID | None, Query(description="Only this customer's")] = None,
     status: Annotated[OrderStatus | None, Query(description="Only orders in this status")] = None,
     created_from: Annotated[
@@ -84,11 +86,12 @@ def list_orders(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Response:
-    """List orders in creation order, filtered by customer, status and creation time."""
+    """List orders in creation order, filtered by customer, status and creation time (an agent's
+    or a manager's only those of their contacts)."""
     filters = OrderFilters(
         contact_id=contact_id, status=status, created_from=created_from, created_to=created_to
     )
-    items, next_cursor = service.list_orders(session, filters, limit, cursor)
+    items, next_cursor = service.list_orders(session, filters, limit, cursor, rows)
     return json_response(Page[OrderRead](items=items, next_cursor=next_cursor))
 
 
@@ -97,16 +100,20 @@ def list_orders(
     response_model=OrderRead,
     responses={200: {"headers": etag_header()}, **problems(404)},
 )
-def get_order(order_id: uuid.UUID, principal: OrderReader, session: SessionDep) -> Response:
+def get_order(
+    order_id: uuid.UUID, principal: OrderReader, session: SessionDep, rows: RowScopeDep
+) -> Response:
     """Read one order with its lines and status history."""
-    read = service.get_order(session, order_id)
+    read = service.get_order(session, order_id, rows)
     return json_response(read, headers={"ETag": etag(read.version)})
 
 
 @router.get("/{order_id}/history", response_model=OrderHistory, responses=problems(404))
-def get_order_history(order_id: uuid.UUID, principal: OrderReader, session: SessionDep) -> Response:
+def get_order_history(
+    order_id: uuid.UUID, principal: OrderReader, session: SessionDep, rows: RowScopeDep
+) -> Response:
     """The order's status history, oldest first (time, source, tracking reference)."""
-    read = service.get_order(session, order_id)
+    read = service.get_order(session, order_id, rows)
     items: list[StatusEntryRead] = read.history
     return json_response(
         OrderHistory(order_id=read.id, number=read.number, status=read.status, items=items)
@@ -127,10 +134,11 @@ def amend_order(
     body: OrderUpdate,
     principal: OrderWriter,
     session: SessionDep,
+    rows: RowScopeDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Amend a draft or placed order's lines or address (409 once confirmed; honours If-Match)."""
-    read = service.amend_order(session, order_id, body, principal, if_match)
+    read = service.amend_order(session, order_id, body, principal, if_match, rows)
     return json_response(read, headers={"ETag": etag(read.version)})
 
 
@@ -147,10 +155,11 @@ def place_order(
     order_id: uuid.UUID,
     principal: OrderPlacer,
     session: SessionDep,
+    rows: RowScopeDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Place a draft order: lines priced again and capacity reserved (409 sold-out)."""
-    read = service.place_order(session, order_id, principal, if_match)
+    read = service.place_order(session, order_id, principal, if_match, rows)
     return json_response(read, headers={"ETag": etag(read.version)})
 
 
@@ -163,10 +172,11 @@ def cancel_order(
     order_id: uuid.UUID,
     principal: OrderWriter,
     session: SessionDep,
+    rows: RowScopeDep,
     body: Annotated[OrderCancel | None, Body()] = None,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Cancel an order before it ships (the body is optional); reserved capacity is released."""
     reason = None if body is None else body.reason
-    read = service.cancel_order(session, order_id, reason, principal, if_match)
+    read = service.cancel_order(session, order_id, reason, principal, if_match, rows)
     return json_response(read, headers={"ETag": etag(read.version)})

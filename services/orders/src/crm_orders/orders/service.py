@@ -25,6 +25,8 @@ from crm_common.events.orders import (
 from crm_common.http import check_if_match
 from crm_common.outbox import add_event
 from crm_common.pagination import Paged
+from crm_orders import access
+from crm_orders.access import RowScope
 from crm_orders.catalog import repository as catalog
 from crm_orders.commerce import SOURCE, to_cents
 from crm_orders.configurator.pricing import LineIn, PricedLine, price_lines, quantities
@@ -64,8 +66,13 @@ def source_of(principal: Principal) -> str:
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def require(session: Session, order_id: uuid.UUID, *, for_update: bool = False) -> Order:
-    order = repository.get(session, order_id, for_update=for_update)
+def require(
+    session: Session, order_id: uuid.UUID, scope: RowScope, *, for_update: bool = False
+) -> Order:
+    """The order, if `scope` covers it (one outside the caller's rows is not found either)."""
+    order = repository.get(
+        session, order_id, for_update=for_update, visible=access.orders_visible(scope)
+    )
     if order is None:
         raise OrderNotFound(order_id)
     return order
@@ -116,14 +123,15 @@ def snapshot(read: OrderRead) -> OrderSnapshot:
     return OrderSnapshot.model_validate({**read.model_dump(), "customer_reference": reference})
 
 
-def get_order(session: Session, order_id: uuid.UUID) -> OrderRead:
-    return to_read(session, require(session, order_id))
+def get_order(session: Session, order_id: uuid.UUID, scope: RowScope) -> OrderRead:
+    return to_read(session, require(session, order_id, scope))
 
 
 def list_orders(
-    session: Session, filters: OrderFilters, limit: int, cursor: str | None
+    session: Session, filters: OrderFilters, limit: int, cursor: str | None, scope: RowScope
 ) -> Paged[OrderRead]:
-    rows, next_cursor = repository.list_page(session, filters, limit, cursor)
+    visible = access.orders_visible(scope)
+    rows, next_cursor = repository.list_page(session, filters, limit, cursor, visible)
     return to_reads(session, rows), next_cursor
 
 
@@ -227,11 +235,15 @@ def create_order(
 
 
 def place_order(
-    session: Session, order_id: uuid.UUID, principal: Principal, if_match: str | None
+    session: Session,
+    order_id: uuid.UUID,
+    principal: Principal,
+    if_match: str | None,
+    scope: RowScope,
 ) -> OrderRead:
     """Place a draft: its lines are priced again (the catalog may have changed) and reserved; not
     once its contact was erased (410)."""
-    order = require(session, order_id, for_update=True)
+    order = require(session, order_id, scope, for_update=True)
     check_if_match(if_match, order.version)
     if order.pseudonymised_at is not None:
         raise ContactWasErased(order.contact_id)
@@ -258,11 +270,12 @@ def amend_order(
     data: OrderUpdate,
     principal: Principal,
     if_match: str | None,
+    scope: RowScope,
 ) -> OrderRead:
     """Replace the lines and/or the address of a draft or placed order; a placed order reserves
     (or releases) the difference and publishes OrderAmended. A pseudonymised order (its contact
     was erased) takes no new address or lines: 410."""
-    order = require(session, order_id, for_update=True)
+    order = require(session, order_id, scope, for_update=True)
     check_if_match(if_match, order.version)
     if order.pseudonymised_at is not None:
         raise ContactWasErased(order.contact_id)
@@ -300,9 +313,10 @@ def cancel_order(
     order_id: uuid.UUID,
     reason: str | None,
     principal: Principal,
-    if_match: str | None = None,
+    if_match: str | None,
+    scope: RowScope,
 ) -> OrderRead:
-    order = require(session, order_id, for_update=True)
+    order = require(session, order_id, scope, for_update=True)
     check_if_match(if_match, order.version)
     return change_status(
         session, order, "cancelled", source=source_of(principal), actor=principal.id, reason=reason

@@ -3,6 +3,7 @@
 import uuid
 from datetime import date
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from crm_common.db import conflict_insert, table_of
@@ -14,8 +15,17 @@ QUOTE_COUNTER = "quote"
 OPEN = ("draft", "sent")
 
 
-def get(session: Session, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote | None:
+def get(
+    session: Session,
+    quote_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    visible: ColumnElement[bool] | None = None,
+) -> Quote | None:
+    """The quote, when it exists and `visible` (row-level access; None: any) holds for it."""
     stmt = select(Quote).where(Quote.id == quote_id)
+    if visible is not None:
+        stmt = stmt.where(visible)
     if for_update:
         stmt = stmt.with_for_update()
     return session.exec(stmt).first()
@@ -41,10 +51,11 @@ def list_page(
     today: date,
     limit: int,
     cursor: str | None,
+    visible: ColumnElement[bool] | None = None,
 ) -> Paged[Quote]:
-    """Quotes in creation order; `status` as shown: "expired" is a draft or sent quote past its
-    validity, and "draft" and "sent" mean the unexpired ones."""
-    stmt = select(Quote)
+    """Quotes (those `visible` holds for) in creation order; `status` as shown: "expired" is a
+    draft or sent quote past its validity, and "draft" and "sent" mean the unexpired ones."""
+    stmt = select(Quote) if visible is None else select(Quote).where(visible)
     if opportunity_id is not None:
         stmt = stmt.where(col(Quote.opportunity_id) == opportunity_id)
     if status == "expired":

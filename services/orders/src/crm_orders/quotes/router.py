@@ -10,7 +10,7 @@ from crm_common.events.orders import QuoteStatus
 from crm_common.http import etag, json_response
 from crm_common.openapi import created_headers, etag_header
 from crm_common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from crm_orders.commerce import IdempotencyDep
+from crm_orders.commerce import IdempotencyDep, RowScopeDep
 from crm_orders.quotes import service
 from crm_orders.quotes.schemas import QuoteAccept, QuoteCreate, QuoteRead, QuoteReject
 from crm_orders.sales import DealCaller, problems
@@ -31,12 +31,13 @@ def create_quote(
     _principal: DealCaller,
     session: SessionDep,
     idempotency: IdempotencyDep,
+    rows: RowScopeDep,
 ) -> Response:
     """Create a draft quote for an open opportunity, priced by the configurator (Idempotency-Key)."""
     replayed = idempotency.replay(body)
     if replayed is not None:
         return replayed
-    read = service.create_quote(session, body)
+    read = service.create_quote(session, body, rows)
     headers = {"ETag": etag(read.version), "Location": f"/v1/quotes/{read.id}"}
     return idempotency.respond(201, read, headers)
 
@@ -45,29 +46,35 @@ def create_quote(
 def list_quotes(
     _principal: DealCaller,
     session: SessionDep,
+    rows: RowScopeDep,
     opportunity_id: Annotated[uuid.UUID | None, Query()] = None,
     status: Annotated[QuoteStatus | None, Query()] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[QuoteRead]:
-    """List quotes in creation order, by opportunity and status."""
-    items, next_cursor = service.list_quotes(session, opportunity_id, status, limit, cursor)
+    """List quotes in creation order, by opportunity and status (an agent's or a manager's only
+    those of their rows)."""
+    items, next_cursor = service.list_quotes(session, opportunity_id, status, limit, cursor, rows)
     return Page[QuoteRead](items=items, next_cursor=next_cursor)
 
 
 @router.get("/{quote_id}", response_model=QuoteRead, responses={**_ANSWER, **problems(404, 422)})
-def get_quote(quote_id: uuid.UUID, _principal: DealCaller, session: SessionDep) -> Response:
+def get_quote(
+    quote_id: uuid.UUID, _principal: DealCaller, session: SessionDep, rows: RowScopeDep
+) -> Response:
     """Read one quote."""
-    read = service.get_quote(session, quote_id)
+    read = service.get_quote(session, quote_id, rows)
     return json_response(read, headers={"ETag": etag(read.version)})
 
 
 @router.post(
     "/{quote_id}/send", response_model=QuoteRead, responses={**_ANSWER, **problems(404, 409, 422)}
 )
-def send_quote(quote_id: uuid.UUID, principal: DealCaller, session: SessionDep) -> Response:
+def send_quote(
+    quote_id: uuid.UUID, principal: DealCaller, session: SessionDep, rows: RowScopeDep
+) -> Response:
     """Send a draft quote; its opportunity moves to quote_sent if it is in an earlier stage."""
-    read = service.send_quote(session, quote_id, principal)
+    read = service.send_quote(session, quote_id, principal, rows)
     return json_response(read, headers={"ETag": etag(read.version)})
 
 
@@ -82,12 +89,13 @@ def accept_quote(
     principal: DealCaller,
     session: SessionDep,
     idempotency: IdempotencyDep,
+    rows: RowScopeDep,
 ) -> Response:
     """Accept a sent, unexpired quote: it becomes an order and its opportunity is won (Idempotency-Key)."""
     replayed = idempotency.replay(body)
     if replayed is not None:
         return replayed
-    read = service.accept_quote(session, quote_id, body, principal)
+    read = service.accept_quote(session, quote_id, body, principal, rows)
     return idempotency.respond(200, read, {"ETag": etag(read.version)})
 
 
@@ -100,8 +108,9 @@ def reject_quote(
     quote_id: uuid.UUID,
     _principal: DealCaller,
     session: SessionDep,
+    rows: RowScopeDep,
     body: QuoteReject | None = None,
 ) -> Response:
     """Reject a sent quote, with an optional reason."""
-    read = service.reject_quote(session, quote_id, body or QuoteReject())
+    read = service.reject_quote(session, quote_id, body or QuoteReject(), rows)
     return json_response(read, headers={"ETag": etag(read.version)})

@@ -14,6 +14,8 @@ from crm_common.errors import FieldError
 from crm_common.events.orders import OrderLine, QuoteAccepted, QuoteSent, QuoteSnapshot
 from crm_common.outbox import add_event
 from crm_common.pagination import Paged
+from crm_orders import access
+from crm_orders.access import EVERYTHING, RowScope
 from crm_orders.commerce import SOURCE
 from crm_orders.configurator.pricing import LineIn, price_lines
 from crm_orders.db import Outbox
@@ -73,15 +75,20 @@ def snapshot(quote: Quote) -> QuoteSnapshot:
     return QuoteSnapshot.model_validate(read.model_dump(include=set(QuoteSnapshot.model_fields)))
 
 
-def require(session: Session, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote:
-    quote = repository.get(session, quote_id, for_update=for_update)
+def require(
+    session: Session, quote_id: uuid.UUID, scope: RowScope, *, for_update: bool = False
+) -> Quote:
+    """The quote, if `scope` covers it (one outside the caller's rows is not found either)."""
+    quote = repository.get(
+        session, quote_id, for_update=for_update, visible=access.quotes_visible(scope)
+    )
     if quote is None:
         raise QuoteNotFound(quote_id)
     return quote
 
 
-def get_quote(session: Session, quote_id: uuid.UUID) -> QuoteRead:
-    return to_read(require(session, quote_id))
+def get_quote(session: Session, quote_id: uuid.UUID, scope: RowScope) -> QuoteRead:
+    return to_read(require(session, quote_id, scope))
 
 
 def list_quotes(
@@ -90,17 +97,21 @@ def list_quotes(
     status: str | None,
     limit: int,
     cursor: str | None,
+    scope: RowScope,
 ) -> Paged[QuoteRead]:
     rows, next_cursor = repository.list_page(
-        session, opportunity_id, status, today(), limit, cursor
+        session, opportunity_id, status, today(), limit, cursor, access.quotes_visible(scope)
     )
     return [to_read(q) for q in rows], next_cursor
 
 
-def create_quote(session: Session, data: QuoteCreate) -> QuoteRead:
-    """A draft quote with priced lines; 422 listing every line problem, 409 on a closed deal."""
+def create_quote(session: Session, data: QuoteCreate, scope: RowScope) -> QuoteRead:
+    """A draft quote with priced lines; 422 listing every line problem (an opportunity outside
+    the caller's rows is no such opportunity), 409 on a closed deal."""
     errors: list[FieldError] = []
-    opportunity = opportunity_rows.get(session, data.opportunity_id)
+    opportunity = opportunity_rows.get(
+        session, data.opportunity_id, visible=access.opportunities_visible(scope)
+    )
     if opportunity is None:
         errors.append(
             FieldError(
@@ -147,14 +158,16 @@ def create_quote(session: Session, data: QuoteCreate) -> QuoteRead:
     return to_read(quote)
 
 
-def send_quote(session: Session, quote_id: uuid.UUID, principal: Principal) -> QuoteRead:
+def send_quote(
+    session: Session, quote_id: uuid.UUID, principal: Principal, scope: RowScope
+) -> QuoteRead:
     """draft → sent; the opportunity moves to quote_sent when it is in an earlier stage."""
-    quote = require(session, quote_id, for_update=True)
+    quote = require(session, quote_id, scope, for_update=True)
     if _status(quote, today()) == "expired":
         raise QuoteExpired(quote.id, quote.valid_until)
     if quote.status != "draft":
         raise QuoteStateConflict(quote.id, quote.status, "sent", "draft")
-    opportunity = opportunities.require(session, quote.opportunity_id, for_update=True)
+    opportunity = opportunities.require(session, quote.opportunity_id, EVERYTHING, for_update=True)
     stages = _require_open(session, opportunity)
     now = utcnow()
     quote.status = "sent"
@@ -171,16 +184,16 @@ def send_quote(session: Session, quote_id: uuid.UUID, principal: Principal) -> Q
 
 
 def accept_quote(
-    session: Session, quote_id: uuid.UUID, data: QuoteAccept, principal: Principal
+    session: Session, quote_id: uuid.UUID, data: QuoteAccept, principal: Principal, scope: RowScope
 ) -> QuoteRead:
     """sent → accepted: the order (with quote_id), the opportunity won with it, both events; one
     transaction, so a refused order leaves the quote and the opportunity as they were."""
-    quote = require(session, quote_id, for_update=True)
+    quote = require(session, quote_id, scope, for_update=True)
     if _status(quote, today()) == "expired":
         raise QuoteExpired(quote.id, quote.valid_until)
     if quote.status != "sent":
         raise QuoteStateConflict(quote.id, quote.status, "accepted", "sent")
-    opportunity = opportunities.require(session, quote.opportunity_id, for_update=True)
+    opportunity = opportunities.require(session, quote.opportunity_id, EVERYTHING, for_update=True)
     stages = _require_open(session, opportunity)
     won = stages.first_of_kind("won")
     if won is None:  # every pipeline has one (stage_list_errors)
@@ -212,9 +225,11 @@ def accept_quote(
     return to_read(quote)
 
 
-def reject_quote(session: Session, quote_id: uuid.UUID, data: QuoteReject) -> QuoteRead:
+def reject_quote(
+    session: Session, quote_id: uuid.UUID, data: QuoteReject, scope: RowScope
+) -> QuoteRead:
     """sent → rejected (an expired quote needs no rejection: 409)."""
-    quote = require(session, quote_id, for_update=True)
+    quote = require(session, quote_id, scope, for_update=True)
     if _status(quote, today()) == "expired":
         raise QuoteExpired(quote.id, quote.valid_until)
     if quote.status != "sent":
