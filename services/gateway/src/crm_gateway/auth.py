@@ -16,6 +16,7 @@ from crm_common.auth import PUBLIC_ROLE, Principal
 from crm_common.db import transaction, utcnow
 from crm_common.errors import Forbidden, NotFound, Unauthorized
 from crm_gateway.config import GatewaySettings
+from crm_gateway.customers import revocations
 from crm_gateway.customers import tokens as customer_tokens
 from crm_gateway.keys import repository
 from crm_gateway.keys.errors import InvalidApiKey
@@ -91,7 +92,9 @@ class KeyRing:
         missing, unknown, revoked or expired."""
         bearer = bearer_key(authorization)
         if customer_tokens.is_customer_token(bearer):
-            return customer_tokens.principal_of(bearer, self.customer_secret)
+            claims = customer_tokens.claims_of(bearer, self.customer_secret)
+            await run_in_threadpool(revocations.refuse_revoked, self.engine, claims)
+            return claims.principal
         digest = hash_key(bearer)
         now = time.monotonic()
         known = self._cache.get(digest)

@@ -119,12 +119,20 @@ def test_forged_and_expired_tokens_are_401(client: httpx.Client) -> None:
             "sub": CONTACT,
             "iat": now - 120,
             "exp": now - 60,
+            "jti": str(uuid.uuid4()),
         },
         CUSTOMER_TOKEN_SECRET,
         algorithm="HS256",
     )
     not_a_contact = tokens.TOKEN_PREFIX + jwt.encode(
-        {"iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": "x", "exp": now + 60},
+        {
+            "iss": tokens.ISSUER,
+            "aud": tokens.AUDIENCE,
+            "sub": "x",
+            "exp": now + 60,
+            "iat": now,
+            "jti": "j",
+        },
         CUSTOMER_TOKEN_SECRET,
         algorithm="HS256",
     )

@@ -26,6 +26,7 @@ KEYS_PATHS = ["/v1/api-keys", "/v1/api-keys/{key_id}"]
 OWN_PATHS = [
     "/v1/audit",
     "/v1/auth/customer-tokens",
+    "/v1/auth/customer-tokens/revocations",
     "/v1/contacts/{contact_id}/360",
     "/v1/contacts/{contact_id}/export",
     "/v1/me/export",

@@ -1,13 +1,20 @@
-"""`POST /v1/auth/customer-tokens`: the website obtains a token for a customer it signed in."""
+"""`POST /v1/auth/customer-tokens`: the website obtains a token for a customer it signed in, and
+revokes it (or every token of the customer) when the customer signs out."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
+from crm_common.db import ServiceRoute, SessionDep
 from crm_common.openapi import problem_responses
 from crm_gateway.auth import CallerDep
-from crm_gateway.customers import service
-from crm_gateway.customers.schemas import CustomerToken, CustomerTokenRequest
+from crm_gateway.config import GatewaySettings
+from crm_gateway.customers import revocations, service
+from crm_gateway.customers.schemas import (
+    CustomerToken,
+    CustomerTokenRequest,
+    CustomerTokenRevocationRequest,
+)
 
-router = APIRouter(prefix="/v1/auth", tags=["customers"])
+router = APIRouter(prefix="/v1/auth", tags=["customers"], route_class=ServiceRoute)
 problems = problem_responses(
     {
         400: "Malformed JSON",
@@ -33,3 +40,15 @@ async def create_customer_token(
     return await service.issue_token(
         request.app.state.forwarder, request.app.state.settings, caller, body.contact_id
     )
+
+
+@router.post("/customer-tokens/revocations", status_code=204, responses=problems(400, 422))
+def revoke_customer_tokens(
+    body: CustomerTokenRevocationRequest, caller: CallerDep, session: SessionDep, request: Request
+) -> Response:
+    """Revoke a customer token (`token`: the customer signed out) or every token of a contact
+    issued until now (`contact_id`: signed out everywhere); they answer 401 from the next request
+    on. A token that is no longer valid needs no revocation: the answer is the same (RFC 7009)."""
+    settings: GatewaySettings = request.app.state.settings
+    revocations.revoke(session, body, caller, settings)
+    return Response(status_code=204)

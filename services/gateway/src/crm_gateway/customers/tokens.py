@@ -1,12 +1,14 @@
 """Customer tokens: `rc_` and a JWT (HS256) naming one contact, short-lived. Pure, no I/O.
 
 The website obtains one for a customer it has signed in; the token reaches that customer's own
-data (`/v1/me...`) and nothing else. It is not stored: it expires, and an erased or merged contact
-is refused by the services.
+data (`/v1/me...`) and nothing else. It is not stored: it expires, the website may revoke it (or
+every token of the contact) before that (`customers/revocations.py`), and an erased or merged
+contact is refused by the services.
 """
 
 import time
 import uuid
+from dataclasses import dataclass
 
 import jwt
 
@@ -37,8 +39,27 @@ def is_customer_token(bearer: str) -> bool:
     return bearer.startswith(TOKEN_PREFIX)
 
 
-def principal_of(bearer: str, secret: str) -> Principal:
-    """The customer `bearer` names; 401 when it is forged, expired or malformed."""
+@dataclass(frozen=True)
+class Claims:
+    """What a valid customer token says: whose it is, its id and when it was issued."""
+
+    contact_id: uuid.UUID
+    jti: str
+    issued_at: int
+    expires_at: int
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(
+            id=f"customer:{self.contact_id}",
+            roles=frozenset({CUSTOMER_ROLE}),
+            contact_id=str(self.contact_id),
+        )
+
+
+def claims_of(bearer: str, secret: str, *, verify_exp: bool = True) -> Claims:
+    """The claims of `bearer`; 401 when it is forged, expired (unless `verify_exp` is off) or
+    malformed."""
     try:
         claims = jwt.decode(
             bearer[len(TOKEN_PREFIX) :],
@@ -46,15 +67,18 @@ def principal_of(bearer: str, secret: str) -> Principal:
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=ISSUER,
-            options={"require": ["exp", "sub", "iss", "aud"]},
+            options={
+                "require": ["exp", "iat", "jti", "sub", "iss", "aud"],
+                "verify_exp": verify_exp,
+            },
         )
-        contact_id = uuid.UUID(str(claims["sub"]))
+        return Claims(
+            contact_id=uuid.UUID(str(claims["sub"])),
+            jti=str(claims["jti"]),
+            issued_at=int(claims["iat"]),
+            expires_at=int(claims["exp"]),
+        )
     except jwt.ExpiredSignatureError as exc:
         raise InvalidApiKey("The customer token has expired; obtain a new one.") from exc
-    except (jwt.PyJWTError, ValueError) as exc:
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidApiKey("The customer token is not valid.") from exc
-    return Principal(
-        id=f"customer:{contact_id}",
-        roles=frozenset({CUSTOMER_ROLE}),
-        contact_id=str(contact_id),
-    )
