@@ -1,10 +1,14 @@
-"""Fixtures every test directory shares: the real broker and the database backends."""
+"""Fixtures every test directory shares: the real broker, a producer on it, and the database
+backends."""
 
 from collections.abc import Iterator
 
 import pytest
+from kafka import KafkaProducer
 
 from crm_common.broker import LocalBroker
+from crm_common.events import contacts, orders, routing
+from crm_common.kafka import ensure_topics, make_producer
 from crm_common.testing import backends
 
 
@@ -14,6 +18,16 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
     log_path = tmp_path_factory.mktemp("broker") / "tansu.log"
     with LocalBroker(log_path=log_path) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def producer(broker: LocalBroker) -> Iterator[KafkaProducer]:
+    """A producer on the broker, with the services' topics in place: tests publish what another
+    service would (`crm_common.testing.publish`, `send_event`)."""
+    ensure_topics(broker.bootstrap, [contacts.TOPIC, orders.TOPIC, routing.TOPIC])
+    producer = make_producer(broker.bootstrap, "test-producer")
+    yield producer
+    producer.close()
 
 
 @pytest.fixture(scope="session", params=backends())

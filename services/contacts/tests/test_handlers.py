@@ -5,13 +5,12 @@ dead-letters what it cannot read."""
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 from kafka import KafkaProducer
 from sqlalchemy import Engine, text
 
@@ -20,7 +19,8 @@ from crm_common.consumer import dlq_topic
 from crm_common.events import contacts as contact_events
 from crm_common.events import orders, routing
 from crm_common.events.envelope import CloudEvent, EventPayload
-from crm_common.kafka import ensure_topics, make_consumer, make_producer
+from crm_common.kafka import make_consumer
+from crm_common.testing import send_event
 from crm_contacts.handlers import (
     GROUP,
     call_entry_id,
@@ -32,34 +32,12 @@ from crm_contacts.handlers import (
 PLACED_AT = datetime(2030, 3, 1, 9, 30, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def producer(broker: LocalBroker) -> Iterator[KafkaProducer]:
-    ensure_topics(
-        broker.bootstrap, [orders.TOPIC, routing.TOPIC, contact_events.TOPIC, dlq_topic(GROUP)]
-    )
-    producer = make_producer(broker.bootstrap, "orders-test-producer")
-    yield producer
-    producer.close()
-
-
 def envelope(
     payload: EventPayload, subject: uuid.UUID, correlation_id: str = "req-1"
 ) -> CloudEvent:
     return CloudEvent.wrap(
         payload, source="orders", subject=str(subject), correlation_id=correlation_id
     )
-
-
-def publish(producer: KafkaProducer, event: CloudEvent) -> CloudEvent:
-    """Send `event` to its topic (crm.orders or crm.routing) as the publishing service's relay
-    does, and wait for the ack."""
-    producer.send(
-        routing.TOPIC if event.source == "routing" else orders.TOPIC,
-        key=event.subject.encode(),
-        value=event.model_dump_json().encode(),
-        headers=[("ce_type", event.type.encode()), ("ce_id", str(event.id).encode())],
-    ).get(timeout=10)
-    return event
 
 
 def order(contact_id: str, number: str = "R-000123", **overrides: Any) -> orders.OrderSnapshot:
@@ -199,7 +177,7 @@ def test_a_placed_order_makes_a_customer_and_enters_the_timeline_once(
 ) -> None:
     contact = api.create_contact(lifecycle_stage="prospect")
     snapshot = order(contact["id"])
-    event = publish(producer, placed(snapshot))
+    event = send_event(producer, placed(snapshot))
 
     wait_until(lambda: processed(engine, event))
 
@@ -227,8 +205,8 @@ def test_a_placed_order_makes_a_customer_and_enters_the_timeline_once(
 
     # Redelivery of the same envelope is a no-op; the next event behind it on the partition shows
     # the consumer has moved past it.
-    publish(producer, event)
-    confirmed = publish(
+    send_event(producer, event)
+    confirmed = send_event(
         producer, status_changed(snapshot, "placed", "confirmed", erp_order_number="ERP-77")
     )
     wait_until(lambda: processed(engine, confirmed))
@@ -266,7 +244,7 @@ def test_customers_and_inactive_contacts_keep_their_stage(
     inactive = api.create_contact(lifecycle_stage="inactive")
     lead = api.create_contact()
     events = [
-        publish(producer, placed(order(c["id"], number=f"R-{i}")))
+        send_event(producer, placed(order(c["id"], number=f"R-{i}")))
         for i, c in enumerate((customer, inactive, lead))
     ]
 
@@ -294,10 +272,10 @@ def test_milestones_of_an_order_and_one_entry_per_cancellation(
     shipped = order(contact["id"], number="R-1")
     cancelled = order(contact["id"], number="R-2")
     events = [
-        publish(producer, placed(shipped)),
-        publish(producer, status_changed(shipped, "placed", "confirmed")),
-        publish(producer, status_changed(shipped, "confirmed", "in_production")),
-        publish(
+        send_event(producer, placed(shipped)),
+        send_event(producer, status_changed(shipped, "placed", "confirmed")),
+        send_event(producer, status_changed(shipped, "confirmed", "in_production")),
+        send_event(
             producer,
             status_changed(
                 shipped,
@@ -310,10 +288,10 @@ def test_milestones_of_an_order_and_one_entry_per_cancellation(
                 },
             ),
         ),
-        publish(producer, placed(cancelled)),
+        send_event(producer, placed(cancelled)),
         # The orders service reports a cancellation both ways; the timeline shows it once.
-        publish(producer, status_changed(cancelled, "placed", "cancelled", source="customer")),
-        publish(
+        send_event(producer, status_changed(cancelled, "placed", "cancelled", source="customer")),
+        send_event(
             producer,
             envelope(
                 orders.OrderCancelled(
@@ -364,11 +342,11 @@ def test_requested_tasks_are_created_once_under_their_id(
     deal = opportunity(contact["id"])
     review = requested("Review with a senior manager")
     call = requested("Call the buyer", kind="call", assignee_id=None, due_at=None)
-    created = publish(
+    created = send_event(
         producer,
         envelope(orders.OpportunityCreated(opportunity=deal, requested_tasks=[review]), deal.id),
     )
-    moved = publish(
+    moved = send_event(
         producer,
         envelope(
             orders.OpportunityStageChanged(
@@ -381,12 +359,12 @@ def test_requested_tasks_are_created_once_under_their_id(
             deal.id,
         ),
     )
-    publish(producer, created)  # redelivered
+    send_event(producer, created)  # redelivered
 
     wait_until(lambda: processed(engine, created) and processed(engine, moved))
-    publish(producer, moved)  # redelivered once more, after it was applied
+    send_event(producer, moved)  # redelivered once more, after it was applied
     # An event behind the redelivery on the same partition (same key) shows it was passed.
-    sentinel = publish(
+    sentinel = send_event(
         producer,
         envelope(
             orders.OpportunityStageChanged(
@@ -436,8 +414,8 @@ def test_events_about_a_merged_contact_reach_the_survivor(
     deal = opportunity(duplicate["id"])
     task = requested("Follow up")
     events = [
-        publish(producer, placed(snapshot)),
-        publish(
+        send_event(producer, placed(snapshot)),
+        send_event(
             producer,
             envelope(orders.OpportunityCreated(opportunity=deal, requested_tasks=[task]), deal.id),
         ),
@@ -463,9 +441,9 @@ def test_events_about_unknown_contacts_are_skipped_not_dead_lettered(
     snapshot = order(stranger)
     deal = opportunity(stranger)
     events = [
-        publish(producer, placed(snapshot)),
-        publish(producer, status_changed(snapshot, "placed", "confirmed")),
-        publish(
+        send_event(producer, placed(snapshot)),
+        send_event(producer, status_changed(snapshot, "placed", "confirmed")),
+        send_event(
             producer,
             envelope(
                 orders.OpportunityCreated(opportunity=deal, requested_tasks=[requested("Call")]),
@@ -495,8 +473,8 @@ def test_an_unreadable_event_is_dead_lettered_and_the_partition_moves_on(
         subject=str(snapshot.id),
         data={"order": {"id": "not-an-order"}},
     )
-    publish(producer, broken)
-    after = publish(producer, placed(snapshot))  # same key: behind it on the same partition
+    send_event(producer, broken, orders.TOPIC)  # its data is no OrderPlaced
+    after = send_event(producer, placed(snapshot))  # same key: behind it on the same partition
 
     wait_until(lambda: processed(engine, after))
 
@@ -580,7 +558,7 @@ def test_an_ended_call_enters_the_timeline_once_with_duration_and_agent(
     producer: KafkaProducer,
 ) -> None:
     contact = api.create_contact()
-    event = publish(producer, call_ended(contact["id"]))
+    event = send_event(producer, call_ended(contact["id"]))
 
     wait_until(lambda: processed(engine, event))
 
@@ -614,8 +592,8 @@ def test_an_ended_call_enters_the_timeline_once_with_duration_and_agent(
     # The same envelope redelivered, and the call's end told again in a new envelope (a topic
     # re-read after its events were re-sent under new ids): still one entry. The second is behind
     # the first on the call's partition, so once it is processed both were passed.
-    publish(producer, event)
-    retold = publish(producer, call_ended(contact["id"], duration_seconds=999.0))
+    send_event(producer, event)
+    retold = send_event(producer, call_ended(contact["id"], duration_seconds=999.0))
     wait_until(lambda: processed(engine, retold))
 
     again = timeline(client, admin, contact["id"])
@@ -634,9 +612,11 @@ def test_an_abandoned_call_is_a_missed_call(
     producer: KafkaProducer,
 ) -> None:
     contact = api.create_contact()
-    offered = publish(producer, call_abandoned(contact["id"], agent_id=AGENT, category="ski"))
-    queued = publish(producer, call_abandoned(contact["id"], call_id="call-3", wait_seconds=3725.4))
-    publish(producer, offered)  # redelivered
+    offered = send_event(producer, call_abandoned(contact["id"], agent_id=AGENT, category="ski"))
+    queued = send_event(
+        producer, call_abandoned(contact["id"], call_id="call-3", wait_seconds=3725.4)
+    )
+    send_event(producer, offered)  # redelivered
 
     wait_until(lambda: processed(engine, offered) and processed(engine, queued))
 
@@ -684,8 +664,8 @@ def test_calls_of_a_merged_contact_reach_the_survivor(
     )
     assert merged.status_code == 200, merged.text
     events = [
-        publish(producer, call_ended(duplicate["id"], call_id="call-m1")),
-        publish(producer, call_abandoned(duplicate["id"], call_id="call-m2")),
+        send_event(producer, call_ended(duplicate["id"], call_id="call-m1")),
+        send_event(producer, call_abandoned(duplicate["id"], call_id="call-m2")),
     ]
 
     wait_until(lambda: all(processed(engine, e) for e in events))
@@ -708,10 +688,10 @@ def test_calls_of_unknown_callers_are_skipped_not_dead_lettered(
 ) -> None:
     stranger = str(uuid.uuid4())
     events = [
-        publish(producer, call_ended(stranger, call_id="call-u1")),
-        publish(producer, call_abandoned(stranger, call_id="call-u2")),
-        publish(producer, call_ended(None, call_id="call-u3")),
-        publish(producer, call_abandoned(None, call_id="call-u4")),
+        send_event(producer, call_ended(stranger, call_id="call-u1")),
+        send_event(producer, call_abandoned(stranger, call_id="call-u2")),
+        send_event(producer, call_ended(None, call_id="call-u3")),
+        send_event(producer, call_abandoned(None, call_id="call-u4")),
     ]
 
     wait_until(lambda: all(processed(engine, e) for e in events))
@@ -759,7 +739,7 @@ def test_a_closed_chat_enters_the_timeline_once_with_its_transcript(
     producer: KafkaProducer,
 ) -> None:
     contact = api.create_contact()
-    event = publish(producer, chat_closed(contact["id"]))
+    event = send_event(producer, chat_closed(contact["id"]))
 
     wait_until(lambda: processed(engine, event))
 
@@ -789,8 +769,8 @@ def test_a_closed_chat_enters_the_timeline_once_with_its_transcript(
         }
     ]
 
-    publish(producer, event)
-    retold = publish(producer, chat_closed(contact["id"], message_count=9))
+    send_event(producer, event)
+    retold = send_event(producer, chat_closed(contact["id"], message_count=9))
     wait_until(lambda: processed(engine, retold))
 
     again = timeline(client, admin, contact["id"])
@@ -809,7 +789,7 @@ def test_a_long_chat_transcript_is_cut_with_a_note(
 ) -> None:
     contact = api.create_contact()
     line = {"author": "visitor", "text": "x" * 4000, "sent_at": CHAT_OPENED_AT}
-    event = publish(
+    event = send_event(
         producer,
         chat_closed(
             contact["id"], message_count=7, transcript=[line] * 6, transcript_truncated=True
@@ -832,8 +812,8 @@ def test_chats_of_unknown_visitors_are_skipped(
     producer: KafkaProducer,
 ) -> None:
     events = [
-        publish(producer, chat_closed(None, chat_id=uuid.uuid4())),
-        publish(producer, chat_closed(str(uuid.uuid4()), chat_id=uuid.uuid4())),
+        send_event(producer, chat_closed(None, chat_id=uuid.uuid4())),
+        send_event(producer, chat_closed(str(uuid.uuid4()), chat_id=uuid.uuid4())),
     ]
 
     wait_until(lambda: all(processed(engine, e) for e in events))

@@ -4,37 +4,20 @@ is routed by, and a finished call reaches `crm.routing` through the outbox."""
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 from kafka import KafkaProducer
 
 from crm_common.broker import LocalBroker
 from crm_common.events import contacts, orders, routing
-from crm_common.events.envelope import CloudEvent, EventPayload
-from crm_common.kafka import ensure_topics, make_consumer, make_producer
+from crm_common.kafka import make_consumer
+from crm_common.testing import publish
 
 T0 = datetime(2030, 3, 1, 9, 30, tzinfo=UTC)
 PHONE = "+14155550177"
-
-
-@pytest.fixture(scope="module")
-def producer(broker: LocalBroker) -> Iterator[KafkaProducer]:
-    ensure_topics(broker.bootstrap, [orders.TOPIC, contacts.TOPIC, routing.TOPIC])
-    producer = make_producer(broker.bootstrap, "routing-test-producer")
-    yield producer
-    producer.close()
-
-
-def publish(producer: KafkaProducer, payload: EventPayload, subject: uuid.UUID) -> None:
-    event = CloudEvent.wrap(payload, source="test", subject=str(subject), correlation_id="r-1")
-    producer.send(
-        payload.topic, key=str(subject).encode(), value=event.model_dump_json().encode()
-    ).get(timeout=10)
 
 
 def contact(

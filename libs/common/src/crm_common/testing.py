@@ -18,12 +18,14 @@ from typing import TypeVar
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from kafka import KafkaProducer
 from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from crm_common.auth import CUSTOMER_ROLE, IDENTITY_HEADER, Principal, sign_identity
 from crm_common.broker import free_port, wait_for_port
 from crm_common.db import make_engine
+from crm_common.events.envelope import CloudEvent, EventPayload
 from crm_common.migrations import upgrade
 from crm_common.settings import ServiceSettings
 
@@ -110,6 +112,24 @@ def truncate_all(engine: Engine, metadata: MetaData, keep: Collection[str] = ())
             if getattr(exc.orig, "sqlstate", None) != "40P01" or attempt == 4:
                 raise
             time.sleep(0.1 * (attempt + 1))
+
+
+def send_event(producer: KafkaProducer, event: CloudEvent, topic: str | None = None) -> CloudEvent:
+    """Put `event` on `topic` (default: its type's) as a service's outbox relay does — keyed by
+    its subject, with its type and id as headers — and wait for the broker's ack."""
+    producer.send(
+        topic or event.payload().topic,
+        key=event.subject.encode(),
+        value=event.model_dump_json().encode(),
+        headers=[("ce_type", event.type.encode()), ("ce_id", str(event.id).encode())],
+    ).get(timeout=10)
+    return event
+
+
+def publish(producer: KafkaProducer, payload: EventPayload, subject: object) -> CloudEvent:
+    """`payload` about `subject` as another service would publish it (`send_event`)."""
+    event = CloudEvent.wrap(payload, source="test", subject=str(subject), correlation_id="r-1")
+    return send_event(producer, event)
 
 
 def identity_headers(

@@ -3,31 +3,20 @@ credits a delivered order's points once, for the contact (or its survivor), and 
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 from kafka import KafkaProducer
 from sqlalchemy import Engine, text
 
-from crm_common.broker import LocalBroker
-from crm_common.consumer import dlq_topic
 from crm_common.events import orders
 from crm_common.events.envelope import CloudEvent
-from crm_common.kafka import ensure_topics, make_producer
+from crm_common.testing import send_event
 from crm_contacts.handlers import GROUP
 
 DELIVERED_AT = datetime(2030, 3, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def producer(broker: LocalBroker) -> Iterator[KafkaProducer]:
-    ensure_topics(broker.bootstrap, [orders.TOPIC, dlq_topic(GROUP)])
-    producer = make_producer(broker.bootstrap, "loyalty-test-producer")
-    yield producer
-    producer.close()
 
 
 def status_changed(
@@ -46,16 +35,6 @@ def status_changed(
         }
     )
     return CloudEvent.wrap(change, source="orders", subject=str(order_id), correlation_id="req-9")
-
-
-def publish(producer: KafkaProducer, event: CloudEvent) -> CloudEvent:
-    producer.send(
-        orders.TOPIC,
-        key=event.subject.encode(),
-        value=event.model_dump_json().encode(),
-        headers=[("ce_type", event.type.encode()), ("ce_id", str(event.id).encode())],
-    ).get(timeout=10)
-    return event
 
 
 def processed(engine: Engine, event: CloudEvent) -> bool:
@@ -88,13 +67,13 @@ def test_a_delivered_order_earns_once_however_often_it_is_told(
     order = uuid.uuid4()
     delivered = status_changed(contact, order, "delivered", total="120.50", currency="EUR")
     events = [
-        publish(producer, delivered),
-        publish(producer, delivered),  # redelivery of the same envelope
+        send_event(producer, delivered),
+        send_event(producer, delivered),  # redelivery of the same envelope
         # The ERP reports the delivery again (a new event), then a cancellation after it.
-        publish(
+        send_event(
             producer, status_changed(contact, order, "delivered", total="120.50", currency="EUR")
         ),
-        publish(
+        send_event(
             producer, status_changed(contact, order, "cancelled", total="120.50", currency="EUR")
         ),
     ]
@@ -118,16 +97,16 @@ def test_only_deliveries_with_a_total_in_a_listed_currency_earn(
 ) -> None:
     contact = api.create_contact()["id"]
     events = [
-        publish(producer, status_changed(contact, uuid.uuid4(), "delivered")),
-        publish(
+        send_event(producer, status_changed(contact, uuid.uuid4(), "delivered")),
+        send_event(
             producer,
             status_changed(contact, uuid.uuid4(), "delivered", total="80.00", currency="CHF"),
         ),
-        publish(
+        send_event(
             producer,
             status_changed(contact, uuid.uuid4(), "shipped", total="80.00", currency="EUR"),
         ),
-        publish(
+        send_event(
             producer,
             status_changed(contact, uuid.uuid4(), "delivered", total="0.99", currency="USD"),
         ),
@@ -155,13 +134,13 @@ def test_the_survivor_of_a_merge_earns_and_unknown_contacts_are_skipped(
     assert merged.status_code == 200, merged.text
     order = uuid.uuid4()
     events = [
-        publish(
+        send_event(
             producer,
             status_changed(
                 str(uuid.uuid4()), uuid.uuid4(), "delivered", total="50", currency="EUR"
             ),
         ),
-        publish(
+        send_event(
             producer, status_changed(duplicate, order, "delivered", total="75.00", currency="USD")
         ),
     ]

@@ -4,21 +4,19 @@ events about an erased contact change nothing."""
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 from kafka import KafkaProducer
 from sqlalchemy import Engine
 
-from crm_common.broker import LocalBroker
 from crm_common.db import transaction
 from crm_common.events import orders, routing
 from crm_common.events.envelope import CloudEvent, EventPayload
-from crm_common.kafka import ensure_topics, make_producer
+from crm_common.testing import send_event
 from crm_contacts.contacts.models import Contact
 from crm_contacts.handlers import HANDLERS
 
@@ -168,31 +166,13 @@ def test_events_about_an_erased_contact_are_skipped(
         assert (contact.lifecycle_stage, contact.version) == ("lead", 2)
 
 
-@pytest.fixture(scope="module")
-def producer(broker: LocalBroker) -> Iterator[KafkaProducer]:
-    ensure_topics(broker.bootstrap, [orders.TOPIC, routing.TOPIC])
-    producer = make_producer(broker.bootstrap, "erasure-test-producer")
-    yield producer
-    producer.close()
-
-
-def publish(producer: KafkaProducer, event: CloudEvent) -> None:
-    """Send `event` to the topic of the service it comes from, as that service's relay does."""
-    producer.send(
-        orders.TOPIC if event.source == "orders" else routing.TOPIC,
-        key=event.subject.encode(),
-        value=event.model_dump_json().encode(),
-        headers=[("ce_type", event.type.encode()), ("ce_id", str(event.id).encode())],
-    ).get(timeout=10)
-
-
 def test_the_running_consumer_completes_the_request_from_the_broker(
     client: httpx.Client, admin: dict[str, str], api: Any, producer: KafkaProducer
 ) -> None:
     request = requested(client, admin, api)
 
-    publish(producer, confirmation("orders", request, ORDERS_DONE))
-    publish(producer, confirmation("routing", request, ROUTING_DONE))
+    send_event(producer, confirmation("orders", request, ORDERS_DONE))
+    send_event(producer, confirmation("routing", request, ROUTING_DONE))
 
     deadline = time.monotonic() + 30
     while (now := progress(client, admin, request["contact_id"]))["status"] != "completed":

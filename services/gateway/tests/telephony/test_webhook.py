@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request, Response
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -19,8 +19,7 @@ from crm_common.broker import LocalBroker
 from crm_common.consumer import dlq_topic
 from crm_common.events.envelope import CloudEvent
 from crm_common.events.routing import TOPIC, CallAssigned, CallEnded
-from crm_common.kafka import ensure_topics, make_producer
-from crm_common.testing import LiveServer
+from crm_common.testing import LiveServer, send_event
 from crm_common.webhooks import verify
 from crm_gateway.db import ProcessedEvent
 
@@ -92,24 +91,6 @@ def webhook_gateway(
     return start
 
 
-@pytest.fixture
-def publish(broker: LocalBroker) -> Iterator[Callable[[CloudEvent], None]]:
-    ensure_topics(broker.bootstrap, [TOPIC])
-    producer = make_producer(broker.bootstrap, "webhook-tests")
-
-    def send(event: CloudEvent) -> None:
-        headers = [("ce_type", event.type.encode()), ("ce_id", str(event.id).encode())]
-        producer.send(
-            TOPIC,
-            key=event.subject.encode(),
-            value=event.model_dump_json().encode(),
-            headers=headers,
-        ).get(timeout=10)
-
-    yield send
-    producer.close()
-
-
 def assigned(call_id: str) -> CloudEvent:
     payload = CallAssigned(
         call_id=call_id,
@@ -154,15 +135,17 @@ def wait_for(check: Callable[[], Any], timeout: float = 30.0) -> Any:
 
 def test_an_assigned_call_is_posted_once_and_signed(
     webhook_gateway: Callable[..., str],
-    publish: Callable[[CloudEvent], None],
+    producer: KafkaProducer,
     receiver: Receiver,
     engine: Engine,
 ) -> None:
     group = webhook_gateway()
     call_id = f"call-{uuid.uuid4().hex[:8]}"
     other, event = ended(call_id), assigned(call_id)
-    publish(other)  # same key, same partition, read first: not a type the platform gets
-    publish(event)
+    send_event(
+        producer, other, TOPIC
+    )  # same key, same partition, read first: not a type the platform gets
+    send_event(producer, event, TOPIC)
 
     [(headers, body)] = wait_for(lambda: receiver.of(event.id))
 
@@ -180,14 +163,14 @@ def test_an_assigned_call_is_posted_once_and_signed(
 
 def test_a_5xx_is_retried_until_the_receiver_takes_it(
     webhook_gateway: Callable[..., str],
-    publish: Callable[[CloudEvent], None],
+    producer: KafkaProducer,
     receiver: Receiver,
     engine: Engine,
 ) -> None:
     event = assigned(f"call-{uuid.uuid4().hex[:8]}")
     receiver.plan[str(event.id)] = [500]
     group = webhook_gateway()
-    publish(event)
+    send_event(producer, event, TOPIC)
 
     attempts = wait_for(lambda: len(receiver.of(event.id)) == 2 and receiver.of(event.id))
 
@@ -203,15 +186,15 @@ def test_a_5xx_is_retried_until_the_receiver_takes_it(
 
 def test_a_redelivered_event_id_is_posted_once(
     webhook_gateway: Callable[..., str],
-    publish: Callable[[CloudEvent], None],
+    producer: KafkaProducer,
     receiver: Receiver,
 ) -> None:
     webhook_gateway()
     call_id = f"call-{uuid.uuid4().hex[:8]}"
     event, marker = assigned(call_id), assigned(call_id)
-    publish(event)
-    publish(event)
-    publish(marker)  # same key: read after both copies
+    send_event(producer, event, TOPIC)
+    send_event(producer, event, TOPIC)
+    send_event(producer, marker, TOPIC)  # same key: read after both copies
 
     wait_for(lambda: receiver.of(marker.id))
 
@@ -246,7 +229,7 @@ def read_dlq(bootstrap: str, topic: str, event_id: uuid.UUID, timeout: float = 2
 )
 def test_an_undeliverable_event_is_dead_lettered_and_the_next_one_goes_through(
     webhook_gateway: Callable[..., str],
-    publish: Callable[[CloudEvent], None],
+    producer: KafkaProducer,
     receiver: Receiver,
     broker: LocalBroker,
     engine: Engine,
@@ -258,8 +241,8 @@ def test_an_undeliverable_event_is_dead_lettered_and_the_next_one_goes_through(
     failing, following = assigned(call_id), assigned(call_id)
     receiver.plan[str(failing.id)] = list(plan)
     group = webhook_gateway()
-    publish(failing)
-    publish(following)
+    send_event(producer, failing, TOPIC)
+    send_event(producer, following, TOPIC)
 
     wait_for(lambda: receiver.of(following.id))
 

@@ -5,46 +5,26 @@ all by itself."""
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
+from kafka import KafkaProducer
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from crm_common.broker import LocalBroker
-from crm_common.events.envelope import CloudEvent
-from crm_common.kafka import ensure_topics, make_producer
+from crm_common.testing import send_event
 from crm_common.webhooks import verify
 from crm_gateway.config import GatewaySettings
 from crm_gateway.webhooks.consumer import WebhookEventsConsumer
-from crm_gateway.webhooks.matching import TOPICS
 from crm_gateway.webhooks.models import WebhookDelivery, WebhookEvent
 from crm_gateway.webhooks.worker import DeliveryWorker
 
 from ..helpers import Running
 from .conftest import WEBHOOK_SETTINGS
 from .support import Receiver, erased, status_changed
-
-
-@pytest.fixture
-def publish(broker: LocalBroker) -> Iterator[Callable[[str, CloudEvent], None]]:
-    ensure_topics(broker.bootstrap, TOPICS)
-    producer = make_producer(broker.bootstrap, "gateway-webhook-tests")
-
-    def send(topic: str, event: CloudEvent) -> None:
-        headers = [("ce_type", event.type.encode()), ("ce_id", str(event.id).encode())]
-        producer.send(
-            topic,
-            key=event.subject.encode(),
-            value=event.model_dump_json().encode(),
-            headers=headers,
-        ).get(timeout=10)
-
-    yield send
-    producer.close()
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 30.0) -> Any:
@@ -70,7 +50,7 @@ def group() -> str:
 def test_a_published_event_is_stored_once_and_delivered_signed(
     hook: Receiver,
     subscribe: Callable[..., dict[str, Any]],
-    publish: Callable[[str, CloudEvent], None],
+    producer: KafkaProducer,
     broker: LocalBroker,
     engine: Engine,
     settings: GatewaySettings,
@@ -78,13 +58,13 @@ def test_a_published_event_is_stored_once_and_delivered_signed(
     subscription = subscribe(hook.url, "orders.order.status_changed.v1")
     contact_id = uuid.uuid4()
     event = status_changed(contact_id)
-    publish("crm.orders", event)
-    publish("crm.orders", event)  # a redelivery: stored and queued once
+    send_event(producer, event, "crm.orders")
+    send_event(producer, event, "crm.orders")  # a redelivery: stored and queued once
     # A later event of the same order (its key, so its partition): once it is stored, the
     # redelivery before it was consumed too. Other partitions may lag behind, on a topic that
     # holds the whole session's events.
     marker = status_changed(uuid.uuid4()).model_copy(update={"subject": event.subject})
-    publish("crm.orders", marker)
+    send_event(producer, marker, "crm.orders")
     consumer = WebhookEventsConsumer(
         engine,
         settings.model_copy(
@@ -133,7 +113,7 @@ def test_a_published_event_is_stored_once_and_delivered_signed(
 def test_a_gateway_with_its_workers_delivers_by_itself(
     hook: Receiver,
     subscribe: Callable[..., dict[str, Any]],
-    publish: Callable[[str, CloudEvent], None],
+    producer: KafkaProducer,
     broker: LocalBroker,
     start_gateway: Callable[..., Running],
     client: httpx.Client,
@@ -153,7 +133,7 @@ def test_a_gateway_with_its_workers_delivers_by_itself(
     )
     event = erased(uuid.uuid4())
 
-    publish("crm.contacts", event)
+    send_event(producer, event, "crm.contacts")
 
     [(headers, body)] = wait_for(lambda: hook.of(event.id))
     assert verify(subscription["secret"], headers["x-rapport-signature"], body, 60)

@@ -4,39 +4,21 @@ after a newer one changes nothing, and a merged contact's records follow the sur
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 from kafka import KafkaProducer
 from sqlalchemy import Engine, text
 
-from crm_common.broker import LocalBroker
 from crm_common.events import contacts, routing
-from crm_common.events.envelope import CloudEvent, EventPayload
-from crm_common.kafka import ensure_topics, make_producer
+from crm_common.events.envelope import CloudEvent
+from crm_common.testing import publish
 from crm_orders.handlers import GROUP
 
 T0 = datetime(2030, 3, 1, 9, 30, tzinfo=UTC)
 Headers = Callable[..., dict[str, str]]
-
-
-@pytest.fixture(scope="module")
-def producer(broker: LocalBroker) -> Iterator[KafkaProducer]:
-    ensure_topics(broker.bootstrap, [contacts.TOPIC, routing.TOPIC])
-    producer = make_producer(broker.bootstrap, "orders-access-test-producer")
-    yield producer
-    producer.close()
-
-
-def publish(producer: KafkaProducer, payload: EventPayload, subject: uuid.UUID) -> CloudEvent:
-    event = CloudEvent.wrap(payload, source="test", subject=str(subject), correlation_id="r-1")
-    producer.send(
-        payload.topic, key=str(subject).encode(), value=event.model_dump_json().encode()
-    ).get(timeout=10)
-    return event
 
 
 def processed(engine: Engine, event: CloudEvent) -> bool:

@@ -6,20 +6,19 @@ request, however often the event is delivered."""
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 from kafka import KafkaProducer
 from sqlalchemy import Engine, text
 
 from crm_common.broker import LocalBroker
 from crm_common.events import contacts, orders
 from crm_common.events.envelope import CloudEvent
-from crm_common.kafka import ensure_topics, make_consumer, make_producer
-from crm_common.testing import customer_headers
+from crm_common.kafka import make_consumer
+from crm_common.testing import customer_headers, send_event
 from crm_orders.config import OrdersSettings
 from crm_orders.handlers import GROUP
 
@@ -47,14 +46,6 @@ PSEUDONYMOUS_ADDRESS = {
 PERSONAL = (NAME, "Jane", "Rosenweg", "Hinterhaus", "10115", "Berlin")
 
 
-@pytest.fixture(scope="module")
-def producer(broker: LocalBroker) -> Iterator[KafkaProducer]:
-    ensure_topics(broker.bootstrap, [contacts.TOPIC, orders.TOPIC])
-    producer = make_producer(broker.bootstrap, "contacts-test-producer")
-    yield producer
-    producer.close()
-
-
 def erased(contact_id: str, request_id: uuid.UUID, correlation_id: str) -> CloudEvent:
     payload = contacts.ContactErased(
         contact_id=uuid.UUID(contact_id), request_id=request_id, requested_at=REQUESTED_AT
@@ -62,16 +53,6 @@ def erased(contact_id: str, request_id: uuid.UUID, correlation_id: str) -> Cloud
     return CloudEvent.wrap(
         payload, source="contacts", subject=contact_id, correlation_id=correlation_id
     )
-
-
-def publish(producer: KafkaProducer, event: CloudEvent) -> None:
-    """Send `event` to `crm.contacts` as the contacts service's relay does, and wait for the ack."""
-    producer.send(
-        contacts.TOPIC,
-        key=event.subject.encode(),
-        value=event.model_dump_json().encode(),
-        headers=[("ce_type", event.type.encode()), ("ce_id", str(event.id).encode())],
-    ).get(timeout=10)
 
 
 def processed(engine: Engine, event: CloudEvent) -> bool:
@@ -175,8 +156,8 @@ def test_an_erased_contact_is_pseudonymised_and_confirmed_once_per_request(
 
     request_id = uuid.uuid4()
     event = erased(contact, request_id, "req-erase-1")
-    publish(producer, event)
-    publish(producer, event)  # delivered twice
+    send_event(producer, event)
+    send_event(producer, event)  # delivered twice
     wait_until(lambda: processed(engine, event))
 
     # Orders: kept, with amounts, lines and history steps, without the person.
@@ -277,7 +258,7 @@ def test_an_erased_contact_is_pseudonymised_and_confirmed_once_per_request(
     # A second request for the contact: nothing changes, and it is confirmed too.
     second_request = uuid.uuid4()
     again = erased(contact, second_request, "req-erase-2")
-    publish(producer, again)
+    send_event(producer, again)
     wait_until(lambda: processed(engine, again))
     assert client.get(f"/v1/orders/{order_ids[0]}", headers=admin).json()["version"] == (
         before[order_ids[0]]["version"] + 1
@@ -308,7 +289,7 @@ def test_erasing_a_contact_without_records_confirms_with_none(
 ) -> None:
     contact = str(uuid.uuid4())
     event = erased(contact, uuid.uuid4(), "req-erase-3")
-    publish(producer, event)
+    send_event(producer, event)
     wait_until(lambda: processed(engine, event))
     [confirmation] = outbox(engine, [contact])
     assert (confirmation["type"], confirmation["source"], confirmation["subject"]) == (

@@ -5,35 +5,18 @@ outbox; `contacts.consent.changed.v1` feeds the consents read model the same way
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from kafka import KafkaProducer
 from sqlalchemy import Engine, text
 
 from crm_common.broker import LocalBroker
 from crm_common.events import contacts, routing
-from crm_common.events.envelope import CloudEvent, EventPayload
-from crm_common.kafka import ensure_topics, make_consumer, make_producer
+from crm_common.kafka import make_consumer
+from crm_common.testing import publish
 
 from .conftest import PHONE, T0, consent, person
-
-
-@pytest.fixture(scope="module")
-def producer(broker: LocalBroker) -> Iterator[KafkaProducer]:
-    ensure_topics(broker.bootstrap, [contacts.TOPIC, routing.TOPIC])
-    producer = make_producer(broker.bootstrap, "routing-privacy-test-producer")
-    yield producer
-    producer.close()
-
-
-def publish(producer: KafkaProducer, payload: EventPayload, subject: uuid.UUID) -> None:
-    event = CloudEvent.wrap(payload, source="test", subject=str(subject), correlation_id="r-1")
-    producer.send(
-        payload.topic, key=str(subject).encode(), value=event.model_dump_json().encode()
-    ).get(timeout=10)
 
 
 def wait_for(check: Any, timeout: float = 30) -> Any:
