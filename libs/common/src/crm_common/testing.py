@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
@@ -130,6 +130,21 @@ def publish(producer: KafkaProducer, payload: EventPayload, subject: object) -> 
     """`payload` about `subject` as another service would publish it (`send_event`)."""
     event = CloudEvent.wrap(payload, source="test", subject=str(subject), correlation_id="r-1")
     return send_event(producer, event)
+
+
+def listed_ids(http: httpx.Client, path: str, headers: dict[str, str], **params: Any) -> list[str]:
+    """Every item id the cursor list at `path` shows, page by page (pages of 2, so that paging
+    itself is exercised)."""
+    ids: list[str] = []
+    cursor: str | None = None
+    while True:
+        query = {"limit": 2, **params, **({"cursor": cursor} if cursor else {})}
+        response = http.get(path, params=query, headers=headers)
+        assert response.status_code == 200, response.text
+        ids += [item["id"] for item in response.json()["items"]]
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            return ids
 
 
 def identity_headers(

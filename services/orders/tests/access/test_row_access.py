@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from crm_common.db import transaction
-from crm_common.testing import LiveServer, live_server
+from crm_common.testing import LiveServer, listed_ids, live_server
 from crm_orders.config import OrdersSettings
 from crm_orders.main import create_app
 from crm_orders.readmodel.models import KnownAgent, KnownAssignee, KnownContact
@@ -91,20 +91,6 @@ MATRIX: dict[str, tuple[tuple[str, ...], dict[str, str], tuple[set[int], set[str
 }
 
 
-def listed(http: httpx.Client, path: str, headers: dict[str, str]) -> list[str]:
-    """Every id the list shows, page by page."""
-    ids: list[str] = []
-    cursor: str | None = None
-    while True:
-        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        response = http.get(path, params=params, headers=headers)
-        assert response.status_code == 200, response.text
-        ids += [item["id"] for item in response.json()["items"]]
-        cursor = response.json()["next_cursor"]
-        if cursor is None:
-            return ids
-
-
 @pytest.mark.parametrize("name", list(MATRIX))
 def test_who_sees_which_records(
     client: httpx.Client, world: World, as_role: Headers, name: str
@@ -133,11 +119,13 @@ def test_who_sees_which_records(
     assert {q: status(f"/v1/quotes/{i}") for q, i in world.quotes.items()} == expect(
         quotes, {"q1", "q2"}
     )
-    assert listed(client, "/v1/orders", headers) == [world.orders[n] for n in sorted(orders)]
-    assert sorted(listed(client, "/v1/opportunities", headers)) == sorted(
+    assert listed_ids(client, "/v1/orders", headers) == [world.orders[n] for n in sorted(orders)]
+    assert sorted(listed_ids(client, "/v1/opportunities", headers)) == sorted(
         world.opportunities[o] for o in opportunities
     )
-    assert sorted(listed(client, "/v1/quotes", headers)) == sorted(world.quotes[q] for q in quotes)
+    assert sorted(listed_ids(client, "/v1/quotes", headers)) == sorted(
+        world.quotes[q] for q in quotes
+    )
 
 
 def test_a_record_outside_the_rows_answers_like_an_unknown_one_and_stays_unchanged(
@@ -214,5 +202,5 @@ def test_in_open_mode_all_staff_see_all(
 ) -> None:
     with httpx.Client(base_url=open_server.url, timeout=30) as http:
         for headers in (as_role("agent"), as_role("manager"), as_role("agent", agent_id=A2)):
-            assert listed(http, "/v1/orders", headers) == [world.orders[n] for n in (1, 2, 3)]
-            assert len(listed(http, "/v1/quotes", headers)) == 2
+            assert listed_ids(http, "/v1/orders", headers) == [world.orders[n] for n in (1, 2, 3)]
+            assert len(listed_ids(http, "/v1/quotes", headers)) == 2

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from crm_common.db import transaction, utcnow
+from crm_common.testing import listed_ids
 from crm_routing.callbacks.models import Callback, CallbackAttempt
 from crm_routing.web.models import WebSession
 
@@ -58,20 +59,6 @@ def status_of(http: httpx.Client, url: str, headers: dict[str, str]) -> int:
     return http.get(url, headers=headers).status_code
 
 
-def listed_callbacks(http: httpx.Client, headers: dict[str, str], **params: Any) -> list[str]:
-    """Every callback id the list shows, page by page."""
-    ids: list[str] = []
-    cursor: str | None = None
-    while True:
-        query = {"limit": 2, **params, **({"cursor": cursor} if cursor else {})}
-        response = http.get("/v1/callbacks", params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        ids += [item["id"] for item in response.json()["items"]]
-        cursor = response.json()["next_cursor"]
-        if cursor is None:
-            return ids
-
-
 @pytest.mark.parametrize("name", list(MATRIX))
 def test_who_sees_which_records(http: httpx.Client, world: World, who: Headers, name: str) -> None:
     headers = identity(name, who, world)
@@ -91,9 +78,11 @@ def test_who_sees_which_records(http: httpx.Client, world: World, who: Headers, 
     }
 
     assert (calls, pops, callbacks, chats, messages) == (expected,) * 5
-    assert listed_callbacks(http, headers) == sorted(str(world.callbacks[n]) for n in seen)
+    assert listed_ids(http, "/v1/callbacks", headers) == sorted(
+        str(world.callbacks[n]) for n in seen
+    )
     # Filters narrow the rows; they never widen them.
-    about_k = listed_callbacks(http, headers, contact_id=str(world.contact))
+    about_k = listed_ids(http, "/v1/callbacks", headers, contact_id=str(world.contact))
     assert about_k == ([str(world.callbacks[2])] if 2 in seen else [])
 
 
@@ -197,10 +186,10 @@ def test_a_callback_is_its_preferred_agents_and_every_attempts_agents(
     ids = {"preferred": str(preferred.id), "retried": str(retried.id)}
     mine = {str(world.callbacks[n]) for n in (1, 2)}
 
-    a1 = listed_callbacks(http, who("agent", agent_id=world.a1))
-    team_t = listed_callbacks(http, who("manager", team="T"))
-    a2 = listed_callbacks(http, who("agent", agent_id=world.a2))
-    a3 = listed_callbacks(http, who("agent", agent_id=world.a3))
+    a1 = listed_ids(http, "/v1/callbacks", who("agent", agent_id=world.a1))
+    team_t = listed_ids(http, "/v1/callbacks", who("manager", team="T"))
+    a2 = listed_ids(http, "/v1/callbacks", who("agent", agent_id=world.a2))
+    a3 = listed_ids(http, "/v1/callbacks", who("agent", agent_id=world.a3))
 
     assert set(a1) == set(team_t) == mine | set(ids.values())
     assert set(a2) == {str(world.callbacks[n]) for n in (2, 3)}
@@ -250,7 +239,7 @@ def test_the_integrations_keep_what_they_had(
     callbacks = [status_of(http, f"/v1/callbacks/{world.callbacks[n]}", website) for n in (1, 2, 3)]
 
     assert (calls, chats, callbacks) == ([200] * 3, [200] * 3, [404] * 3)
-    assert listed_callbacks(http, website) == []
+    assert listed_ids(http, "/v1/callbacks", website) == []
 
 
 def schedule(http: httpx.Client, headers: dict[str, str], phone: str) -> str:
@@ -277,8 +266,8 @@ def test_a_website_sees_only_the_callbacks_it_scheduled(
     # A key with both roles gets the widest: the website's callbacks plus the agent's rows.
     both = who("website", "agent", principal_id="shop", agent_id=world.a2)
 
-    assert listed_callbacks(client, shop) == [ours]
-    assert listed_callbacks(client, other_shop) == [theirs]
+    assert listed_ids(client, "/v1/callbacks", shop) == [ours]
+    assert listed_ids(client, "/v1/callbacks", other_shop) == [theirs]
     assert status_of(client, f"/v1/callbacks/{theirs}", shop) == 404
     assert client.post(f"/v1/callbacks/{theirs}/cancel", headers=shop).status_code == 404
     assert status_of(client, f"/v1/callbacks/{ours}", shop) == 200
@@ -286,7 +275,7 @@ def test_a_website_sees_only_the_callbacks_it_scheduled(
         expected = {ours, str(world.callbacks[2]), str(world.callbacks[3])}
     else:  # staff see everything
         expected = {ours, theirs, *(str(world.callbacks[n]) for n in (1, 2, 3))}
-    assert set(listed_callbacks(client, both)) == expected
+    assert set(listed_ids(client, "/v1/callbacks", both)) == expected
 
 
 @pytest.mark.parametrize(
@@ -304,6 +293,6 @@ def test_in_open_mode_all_staff_see_all(
     chats = [status_of(open_http, f"/v1/chats/{world.chats[n]}", headers) for n in (1, 2, 3)]
 
     assert (calls, callbacks, chats) == ([200] * 3, [200] * 3, [200] * 3)
-    assert listed_callbacks(open_http, headers) == sorted(
+    assert listed_ids(open_http, "/v1/callbacks", headers) == sorted(
         str(world.callbacks[n]) for n in (1, 2, 3)
     )
